@@ -10,6 +10,7 @@ export type ImageErrorCode =
   | 'too-many-pixels'
   | 'corrupt';
 
+/** A photo that cannot be read; `message` names the file and says what is wrong, `cause` keeps the low-level error. */
 export class ImageError extends Error {
   override readonly name = 'ImageError';
 
@@ -21,4 +22,8 @@ export class ImageError extends Error {
   ) {
     super(message, options);
   }
+}
+
+export function isImageError(error: unknown, code?: ImageErrorCode): error is ImageError {
+  return error instanceof ImageError && (code === undefined || error.code === code);
 }

@@ -1,0 +1,55 @@
+import type { Detection, FaceQuality } from '../../common/face.js';
+import type { CaptureTime } from '../../common/library.js';
+import type { PipelineOptions } from '../vision/face-pipeline.js';
+
+/** Messages between the scanner (main thread) and its index workers. */
+export type IndexTask = { readonly kind: 'analyse'; readonly file: string } | { readonly kind: 'hash'; readonly file: string };
+
+export interface FileIdentity {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly contentHash: string;
+}
+
+export interface AnalysedFaceMessage extends Detection {
+  readonly quality: FaceQuality;
+}
+
+export interface AnalyseResult extends FileIdentity {
+  readonly kind: 'analyse';
+  readonly format: string;
+  readonly width: number;
+  readonly height: number;
+  readonly orientation: number;
+  readonly capture: CaptureTime;
+  readonly sharpness: number;
+  readonly detectorId: string;
+  readonly recognizerId: string;
+  readonly faces: readonly AnalysedFaceMessage[];
+  /** All faces' embeddings back to back (faces.length x embeddingSize), transferred, not copied. */
+  readonly embeddings: Float32Array;
+}
+
+export interface HashResult extends FileIdentity {
+  readonly kind: 'hash';
+}
+
+export type TaskResult = AnalyseResult | HashResult;
+
+/** A photo that could not be indexed; `code` is an ImageErrorCode or "internal". */
+export interface TaskFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type WorkerRequest = { readonly id: number; readonly task: IndexTask };
+
+export type WorkerResponse =
+  | { readonly type: 'ready' }
+  | { readonly type: 'startup-failed'; readonly message: string }
+  | { readonly type: 'done'; readonly id: number; readonly result: TaskResult }
+  | { readonly type: 'failed'; readonly id: number; readonly failure: TaskFailure };
+
+export interface WorkerSetup {
+  readonly pipeline: PipelineOptions;
+}

@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { packageRoot } from '../util/package-root.js';
+import type { PipelineOptions } from '../vision/face-pipeline.js';
+import type { IndexTask, TaskFailure, TaskResult, WorkerRequest, WorkerResponse, WorkerSetup } from './index-protocol.js';
+
+export type TaskOutcome = { readonly ok: true; readonly result: TaskResult } | { readonly ok: false; readonly failure: TaskFailure };
+
+/**
+ * The compiled worker script. Under the TypeScript test runner this module is the .ts source; worker threads need
+ * JavaScript, so they always run the build in dist/ (`npm test` builds first).
+ */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return path.join(path.dirname(here), 'index.worker.js');
+  const built = path.join(packageRoot(), 'dist', 'src-main', 'node', 'library', 'index.worker.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`);
+  return built;
+}
+
+/**
+ * Two workers with one onnxruntime thread each beat one worker with two threads on a 2-core machine
+ * (PERFORMANCE.md); so: one worker per core, one thread per worker.
+ */
+export function defaultPoolSize(): number {
+  return Math.max(1, Math.min(os.availableParallelism(), 8));
+}
+
+interface Pending {
+  readonly task: IndexTask;
+  readonly resolve: (outcome: TaskOutcome) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  ready: boolean;
+  busy: { id: number; pending: Pending } | undefined;
+}
+
+/** Index workers, each with its own face pipeline; tasks queue until a worker is free. */
+export class IndexWorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private startupError: Error | undefined;
+  private closed = false;
+  private readonly readyPromise: Promise<void>;
+
+  constructor(pipeline: PipelineOptions = {}, size = defaultPoolSize()) {
+    const setup: WorkerSetup = { pipeline: { ...pipeline, session: { intraOpThreads: 1, ...pipeline.session } } };
+    const script = workerScript();
+    const readiness: Promise<void>[] = [];
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(script, { workerData: setup });
+      const slot: Slot = { worker, ready: false, busy: undefined };
+      this.slots.push(slot);
+      readiness.push(
+        new Promise<void>((resolve, reject) => {
+          worker.on('message', (message: WorkerResponse) => {
+            if (message.type === 'ready') {
+              slot.ready = true;
+              resolve();
+              this.dispatch();
+            } else if (message.type === 'startup-failed') {
+              reject(new Error(message.message));
+            } else {
+              this.settle(slot, message.type === 'done' ? { ok: true, result: message.result } : { ok: false, failure: message.failure });
+            }
+          });
+          worker.on('error', (error) => {
+            reject(error);
+            this.failSlot(slot, error);
+          });
+          worker.on('exit', (code) => {
+            if (!this.closed) this.failSlot(slot, new Error(`an index worker stopped (exit code ${code})`));
+          });
+        }),
+      );
+    }
+    this.readyPromise = Promise.all(readiness).then(
+      () => undefined,
+      (error: Error) => {
+        this.startupError = error;
+        for (const pending of this.queue.splice(0)) pending.reject(error);
+        throw error;
+      },
+    );
+    this.readyPromise.catch(() => undefined);
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Resolves when every worker has loaded its models; rejects with the reason one could not. */
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  run(task: IndexTask): Promise<TaskOutcome> {
+    if (this.startupError) return Promise.reject(this.startupError);
+    if (this.closed) return Promise.reject(new Error('the index worker pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ task, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.busy) continue;
+      const pending = this.queue.shift();
+      if (!pending) return;
+      const id = this.nextId++;
+      slot.busy = { id, pending };
+      slot.worker.postMessage({ id, task: pending.task } satisfies WorkerRequest);
+    }
+  }
+
+  private settle(slot: Slot, outcome: TaskOutcome): void {
+    const busy = slot.busy;
+    slot.busy = undefined;
+    busy?.pending.resolve(outcome);
+    this.dispatch();
+  }
+
+  private failSlot(slot: Slot, error: Error): void {
+    slot.ready = false;
+    const busy = slot.busy;
+    slot.busy = undefined;
+    busy?.pending.reject(error);
+    if (this.slots.every((s) => !s.ready)) for (const pending of this.queue.splice(0)) pending.reject(error);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.reject(new Error('the index worker pool was closed'));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
