@@ -3,6 +3,7 @@ import type { LibraryStatus, ScanSummary } from '../common/library.js';
 import { FolderWatcher } from '../node/library/folder-watcher.js';
 import { LibraryScanner, ScanAbortedError } from '../node/library/library-scanner.js';
 import { libraryStatus, openLibrary } from '../node/library/open-library.js';
+import { PeopleService } from '../node/people/people.service.js';
 import { EXIT_OK, EXIT_SOME_FAILED, UsageError } from './cli-error.js';
 import { ProgressLine } from './progress-line.js';
 
@@ -86,6 +87,7 @@ async function runScan(folders: string[], options: DbOption & { json: boolean; w
   try {
     const summary = await scanner.scan(folders);
     progress.done(describeSummary(summary));
+    reportGrouping(new PeopleService(library.db));
     if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else for (const e of summary.errors) process.stdout.write(`error: ${e.file}: ${e.error}\n`);
     return summary.errors.length > 0 ? EXIT_SOME_FAILED : EXIT_OK;
@@ -99,6 +101,12 @@ async function runScan(folders: string[], options: DbOption & { json: boolean; w
     await scanner.close();
     library.close();
   }
+}
+
+/** New faces are grouped into people right after they are indexed. */
+function reportGrouping(people: PeopleService): void {
+  const g = people.groupNewFaces();
+  if (g.faces > 0) process.stderr.write(`grouped ${g.faces} new face(s): ${g.assigned} joined a person, ${g.newPeople} new group(s), ${g.merged} merge(s)\n`);
 }
 
 function describeStatus(status: LibraryStatus): string {
@@ -119,12 +127,15 @@ async function runWatch(options: DbOption & { workers?: number }): Promise<numbe
     throw new UsageError('the library has no folders yet: add one with `facetag scan <folder>`');
   }
   const scanner = new LibraryScanner(library.repo, { workers: options.workers });
+  const people = new PeopleService(library.db);
   const catchUp = await scanner.scan(folders);
   process.stderr.write(`up to date: ${describeSummary(catchUp)}\n`);
+  reportGrouping(people);
   const watcher = new FolderWatcher(folders, {
     onBatch: async (paths) => {
       const summary = await scanner.syncPaths(paths);
       process.stderr.write(`${new Date().toLocaleTimeString()} ${describeSummary(summary)}\n`);
+      reportGrouping(people);
       for (const e of summary.errors) process.stderr.write(`  error: ${e.file}: ${e.error}\n`);
     },
     onError: (error) => process.stderr.write(`facetag: watch: ${(error as Error).message}\n`),

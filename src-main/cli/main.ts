@@ -1,9 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { ModelError } from '../node/models/model-store.js';
+import { PeopleError } from '../node/people/people.service.js';
 import { EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, UsageError } from './cli-error.js';
+import { registerCalibrate } from './calibrate.command.js';
 import { registerDetect } from './detect.command.js';
 import { registerLibrary } from './library.command.js';
 import { registerModels } from './models.command.js';
+import { registerPeople } from './people.command.js';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('facetag')
@@ -13,6 +16,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   registerDetect(program, setExitCode);
   registerModels(program, setExitCode);
   registerLibrary(program, setExitCode);
+  registerPeople(program);
+  registerCalibrate(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -35,7 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`facetag: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof ModelError) {
+    if (error instanceof ModelError || error instanceof PeopleError) {
       process.stderr.write(`facetag: ${error.message}\n`);
       return EXIT_SOME_FAILED;
     }

@@ -40,6 +40,27 @@ export const detectorModelSchema = z.object({
   thresholds: z.object({ score: z.number().min(0).max(1), nms: z.number().min(0).max(1) }),
 });
 
+/** How faces become people with this recognizer; written by `facetag calibrate` from labelled photos. */
+export const groupingSchema = z.object({
+  /** Nearest references of a person averaged into a face's link distance to that person. */
+  neighbours: z.number().int().positive(),
+  /** A face joins the person with the smallest link below this. */
+  assign: z.number().positive(),
+  /** Two unnamed groups whose link is below this are one person. */
+  merge: z.number().positive(),
+  /** A named person within this link is suggested (a question for the user) without the face joining. */
+  suggest: z.number().positive(),
+  /** confidence = 1 / (1 + exp((link - midpoint) / scale)): P(same person) fitted on labelled pairs. */
+  confidence: z.object({ midpoint: z.number(), scale: z.number().positive() }),
+  /** Faces that may seed a person or be a reference: every part at least this good. */
+  trusted: z.object({
+    minPose: z.number().min(0).max(1),
+    minSharpness: z.number().min(0).max(1),
+    minEyeDistancePx: z.number().min(0),
+    minDetectorScore: z.number().min(0).max(1),
+  }),
+});
+
 export const recognizerModelSchema = z.object({
   ...common,
   role: z.literal('recognizer'),
@@ -53,9 +74,10 @@ export const recognizerModelSchema = z.object({
     distance: z.enum(['euclidean', 'cosine']),
   }),
   thresholds: z.object({
-    /** Distance under which two faces are taken to be the same person. */
+    /** Distance under which two faces are taken to be the same person (best accuracy on labelled pairs). */
     samePerson: z.number().positive(),
-  }).passthrough(),
+  }),
+  grouping: groupingSchema,
 });
 
 export const modelSchema = z.discriminatedUnion('role', [detectorModelSchema, recognizerModelSchema]);
@@ -70,3 +92,4 @@ export type DetectorModel = z.infer<typeof detectorModelSchema>;
 export type RecognizerModel = z.infer<typeof recognizerModelSchema>;
 export type ModelSpec = z.infer<typeof modelSchema>;
 export type ModelManifest = z.infer<typeof manifestSchema>;
+export type GroupingSettings = z.infer<typeof groupingSchema>;

@@ -89,10 +89,14 @@ describe('bad input: each photo gets its own error and the scan goes on', () => 
     await writeFile(bad.bomb, bombPng(30_000, 30_000));
     await writeFile(bad.heic, heicStub());
     await symlink(root, path.join(root, 'sub', 'loop'));
+    // Found by its content: a JPEG without an extension. A text file without a photo extension is not a photo.
+    const noExtension = path.join(root, 'sub', 'IMG_0042');
+    await writeFile(noExtension, await readFile(sharedPhoto('identity/jack_dorsey/deepface_img16.jpg')));
+    await writeFile(path.join(root, 'notes.txt'), 'not a photo');
 
     const summary = await scan([root]);
-    expect(summary).toMatchObject({ photos: 8, new: 8, changed: 0, removed: 0 });
-    expect(summary.faces).toBeGreaterThanOrEqual(3);
+    expect(summary).toMatchObject({ photos: 9, new: 9, changed: 0, removed: 0 });
+    expect(summary.faces).toBeGreaterThanOrEqual(4);
     expect(summary.errors.map((e) => e.file).sort()).toEqual(Object.values(bad).sort());
     expect(errorFor(summary, bad.empty)).toMatch(/empty \(0 bytes\)/);
     expect(errorFor(summary, bad.truncated)).toMatch(/incomplete|ends early/);
@@ -101,7 +105,7 @@ describe('bad input: each photo gets its own error and the scan goes on', () => 
     expect(errorFor(summary, bad.heic)).toMatch(/HEIC/);
     for (const e of summary.errors) expect(e.error).toContain(e.file);
 
-    for (const file of good) {
+    for (const file of [...good, noExtension]) {
       const row = photoRow(library.db, file)!;
       expect(row.error).toBeNull();
       expect(count(library.db, 'SELECT count(*) FROM faces WHERE photo_id = ?', row.id)).toBeGreaterThan(0);
@@ -126,7 +130,7 @@ describe('bad input: each photo gets its own error and the scan goes on', () => 
     // A rescan does not read the bad files again (they are unchanged), and a fixed one is indexed.
     await writeFile(bad.truncated, jpeg);
     const again = await scan([root]);
-    expect(again).toMatchObject({ photos: 8, new: 0, changed: 1, unchanged: 7, errors: [] });
+    expect(again).toMatchObject({ photos: 9, new: 0, changed: 1, unchanged: 8, errors: [] });
     expect(photoRow(library.db, bad.truncated)!.error).toBeNull();
     expect((await status()).photosWithErrors).toBe(4);
   });
@@ -145,8 +149,9 @@ describe('bad input: each photo gets its own error and the scan goes on', () => 
       await chmod(lockedFolder, 0o000);
       const db = path.join(work.dir, 'library.db');
 
-      // We run as root, who may read anything: the scan runs as "nobody".
-      const result = await runCliAs(['scan', root, '--db', db, '--json', '--workers', '1'], { uid: 65534, gid: 65534 });
+      // Root may read anything: as root, the scan runs as "nobody".
+      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+      const result = await runCliAs(['scan', root, '--db', db, '--json', '--workers', '1'], asNobody);
       expect(result.code, result.stderr).toBe(1);
       const summary = lastJsonLine<ScanSummary>(result.stdout);
       expect(summary).toMatchObject({ photos: 2, new: 2 });
@@ -183,6 +188,17 @@ describe('bad input: each photo gets its own error and the scan goes on', () => 
     const s = await status();
     expect(s.errors.map((e) => e.file)).not.toContain(third);
     expect(s.lastScan?.summary?.errors).toEqual(summary.errors);
+
+    // A known photo, changed, then deleted before it is read again: it leaves the library, its faces journalled.
+    const known = photoRow(library.db, first!)!;
+    const faceIds = library.db.prepare('SELECT id FROM faces WHERE photo_id = ? ORDER BY id').pluck().all(known.id);
+    expect(faceIds.length).toBeGreaterThan(0);
+    await reencodeJpeg(first!, 60);
+    const again = await scan([root], onIndexingStart(() => rmSync(first!)));
+    expect(again).toMatchObject({ photos: 1, new: 0, changed: 0, removed: 1, unchanged: 1 });
+    expect(again.errors).toEqual([{ file: first, error: expect.stringMatching(/does not exist/) }]);
+    expect(photoRow(library.db, first!)).toBeUndefined();
+    expect(library.db.prepare("SELECT face_id FROM face_journal WHERE event = 'photo-removed' AND photo_path = ? ORDER BY face_id").pluck().all(first)).toEqual(faceIds);
   });
 
   it('a folder that disappears mid-scan keeps its photos; they are found again when it is back', async () => {

@@ -260,11 +260,12 @@ describe('LibraryRepository', () => {
     expect(journal).toEqual(faceIds.map((f) => ({ face_id: f, attached: JSON.stringify({ person: `person-of-${f}` }) })));
   });
 
-  it('records an unreadable photo with its error, dropping faces it had', () => {
+  it('records an unreadable photo with its error, keeping the faces it had (and the tags on them)', () => {
     const folder = repo.addFolder('/lib/photos');
     const id = repo.saveAnalysis(folder.id, record('/lib/photos/b.jpg', [fakeFace([0, 0, 50, 50], 5)]));
+    const faces = facesOf(db, id);
     repo.saveError(folder.id, { path: '/lib/photos/b.jpg', size: 10, mtimeMs: 5 }, 'truncated', 'Cannot open "/lib/photos/b.jpg": cut short.');
-    expect(facesOf(db, id)).toEqual([]);
+    expect(facesOf(db, id)).toEqual(faces);
     expect(repo.photoErrors()).toEqual([{ file: '/lib/photos/b.jpg', error: 'Cannot open "/lib/photos/b.jpg": cut short.' }]);
     // Readable again: the error goes away.
     repo.saveAnalysis(folder.id, record('/lib/photos/b.jpg', []));

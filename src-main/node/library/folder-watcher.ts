@@ -25,16 +25,16 @@ export class FolderWatcher {
 
   constructor(folders: readonly string[], private readonly options: FolderWatcherOptions) {
     const stableMs = options.stableMs ?? 2000;
-    const pollInterval = Math.min(200, stableMs / 4);
     // A move is an unlink at once and an add only after the new file has been stable for stableMs: a batch with an
-    // unlink waits that much longer, so both halves of the move meet in it (else the photo is removed, then re-added).
-    this.holdUnlinkMs = stableMs + 2 * pollInterval;
+    // unlink waits longer (twice that, for a busy event loop), so both halves of the move meet in it (else the
+    // photo would be removed, and its copy re-detected as a new photo).
+    this.holdUnlinkMs = 2 * stableMs;
     this.watcher = watch([...folders], {
       ignoreInitial: true,
       followSymlinks: true,
       ignored: (file: string, stats?: { isFile(): boolean }) =>
         path.basename(file).startsWith('.') || (stats?.isFile() === true && !hasPhotoExtension(file)),
-      awaitWriteFinish: { stabilityThreshold: stableMs, pollInterval },
+      awaitWriteFinish: { stabilityThreshold: stableMs, pollInterval: Math.min(200, stableMs / 4) },
     });
     const queue = (file: string): void => this.queue(file, false);
     this.watcher.on('add', queue).on('change', queue).on('unlink', (file: string) => this.queue(file, true));

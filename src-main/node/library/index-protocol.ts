@@ -3,7 +3,10 @@ import type { CaptureTime } from '../../common/library.js';
 import type { PipelineOptions } from '../vision/face-pipeline.js';
 
 /** Messages between the scanner (main thread) and its index workers. */
-export type IndexTask = { readonly kind: 'analyse'; readonly file: string } | { readonly kind: 'hash'; readonly file: string };
+export type IndexTask =
+  /** Analyse the photo, unless its content hash is `unlessHash` (a file only touched, not changed). */
+  | { readonly kind: 'analyse'; readonly file: string; readonly unlessHash?: string }
+  | { readonly kind: 'hash'; readonly file: string };
 
 export interface FileIdentity {
   readonly size: number;
@@ -34,7 +37,12 @@ export interface HashResult extends FileIdentity {
   readonly kind: 'hash';
 }
 
-export type TaskResult = AnalyseResult | HashResult;
+/** The file's content is the one already indexed: nothing to re-detect. */
+export interface SameContentResult extends FileIdentity {
+  readonly kind: 'same-content';
+}
+
+export type TaskResult = AnalyseResult | HashResult | SameContentResult;
 
 /** A photo that could not be indexed; `code` is an ImageErrorCode or "internal". */
 export interface TaskFailure {

@@ -36,7 +36,7 @@ interface Pending {
 }
 
 interface Slot {
-  readonly worker: Worker;
+  worker: Worker | undefined;
   ready: boolean;
   busy: { id: number; pending: Pending } | undefined;
 }
@@ -49,38 +49,16 @@ export class IndexWorkerPool {
   private startupError: Error | undefined;
   private closed = false;
   private readonly readyPromise: Promise<void>;
+  private readonly setup: WorkerSetup;
+  private readonly script = workerScript();
 
   constructor(pipeline: PipelineOptions = {}, size = defaultPoolSize()) {
-    const setup: WorkerSetup = { pipeline: { ...pipeline, session: { intraOpThreads: 1, ...pipeline.session } } };
-    const script = workerScript();
-    const readiness: Promise<void>[] = [];
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(script, { workerData: setup });
-      const slot: Slot = { worker, ready: false, busy: undefined };
+    this.setup = { pipeline: { ...pipeline, session: { intraOpThreads: 1, ...pipeline.session } } };
+    const readiness = Array.from({ length: size }, () => {
+      const slot: Slot = { worker: undefined, ready: false, busy: undefined };
       this.slots.push(slot);
-      readiness.push(
-        new Promise<void>((resolve, reject) => {
-          worker.on('message', (message: WorkerResponse) => {
-            if (message.type === 'ready') {
-              slot.ready = true;
-              resolve();
-              this.dispatch();
-            } else if (message.type === 'startup-failed') {
-              reject(new Error(message.message));
-            } else {
-              this.settle(slot, message.type === 'done' ? { ok: true, result: message.result } : { ok: false, failure: message.failure });
-            }
-          });
-          worker.on('error', (error) => {
-            reject(error);
-            this.failSlot(slot, error);
-          });
-          worker.on('exit', (code) => {
-            if (!this.closed) this.failSlot(slot, new Error(`an index worker stopped (exit code ${code})`));
-          });
-        }),
-      );
-    }
+      return this.start(slot);
+    });
     this.readyPromise = Promise.all(readiness).then(
       () => undefined,
       (error: Error) => {
@@ -90,6 +68,49 @@ export class IndexWorkerPool {
       },
     );
     this.readyPromise.catch(() => undefined);
+  }
+
+  /**
+   * Starts a worker in `slot`. A worker that dies while analysing a photo (a native crash on a hostile file) fails
+   * that photo alone: the photo gets an error and a new worker takes the slot.
+   */
+  private start(slot: Slot): Promise<void> {
+    const worker = new Worker(this.script, { workerData: this.setup });
+    slot.worker = worker;
+    slot.ready = false;
+    return new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: WorkerResponse) => {
+        if (message.type === 'ready') {
+          slot.ready = true;
+          resolve();
+          this.dispatch();
+        } else if (message.type === 'startup-failed') {
+          reject(new Error(message.message));
+        } else {
+          this.settle(slot, message.type === 'done' ? { ok: true, result: message.result } : { ok: false, failure: message.failure });
+        }
+      });
+      const lost = (why: string): void => {
+        if (this.closed || slot.worker !== worker) return;
+        slot.worker = undefined;
+        if (!slot.ready) {
+          reject(new Error(`an index worker could not start (${why})`));
+          return;
+        }
+        slot.ready = false;
+        const busy = slot.busy;
+        slot.busy = undefined;
+        busy?.pending.resolve({
+          ok: false,
+          failure: { code: 'internal', message: `${busy.pending.task.file}: the analysis crashed on this photo (${why})` },
+        });
+        this.start(slot).catch((error: Error) => {
+          if (this.slots.every((s) => !s.ready)) for (const pending of this.queue.splice(0)) pending.reject(error);
+        });
+      };
+      worker.on('error', (error) => lost(error.message));
+      worker.on('exit', (code) => lost(`exit code ${code}`));
+    });
   }
 
   get size(): number {
@@ -117,7 +138,7 @@ export class IndexWorkerPool {
       if (!pending) return;
       const id = this.nextId++;
       slot.busy = { id, pending };
-      slot.worker.postMessage({ id, task: pending.task } satisfies WorkerRequest);
+      slot.worker!.postMessage({ id, task: pending.task } satisfies WorkerRequest);
     }
   }
 
@@ -128,17 +149,9 @@ export class IndexWorkerPool {
     this.dispatch();
   }
 
-  private failSlot(slot: Slot, error: Error): void {
-    slot.ready = false;
-    const busy = slot.busy;
-    slot.busy = undefined;
-    busy?.pending.reject(error);
-    if (this.slots.every((s) => !s.ready)) for (const pending of this.queue.splice(0)) pending.reject(error);
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     for (const pending of this.queue.splice(0)) pending.reject(new Error('the index worker pool was closed'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map((s) => s.worker?.terminate()));
   }
 }

@@ -7,7 +7,7 @@ import { ImageError } from '../image/image-error.js';
 import { loadPhotoFromBuffer } from '../image/load-image.js';
 import { photoSharpness } from '../image/photo-sharpness.js';
 import { FacePipeline, WORKING_MAX_SIDE } from '../vision/face-pipeline.js';
-import type { AnalyseResult, HashResult, IndexTask, WorkerRequest, WorkerResponse, WorkerSetup } from './index-protocol.js';
+import type { AnalyseResult, HashResult, IndexTask, SameContentResult, TaskResult, WorkerRequest, WorkerResponse, WorkerSetup } from './index-protocol.js';
 
 if (isMainThread || !parentPort) throw new Error('index.worker runs only inside a worker thread');
 const port = parentPort;
@@ -29,8 +29,9 @@ async function hash(file: string): Promise<HashResult> {
   return { kind: 'hash', size, mtimeMs, contentHash };
 }
 
-async function analyse(pipeline: FacePipeline, file: string): Promise<AnalyseResult> {
+async function analyse(pipeline: FacePipeline, file: string, unlessHash?: string): Promise<AnalyseResult | SameContentResult> {
   const { bytes, size, mtimeMs, contentHash } = await readOnce(file);
+  if (contentHash === unlessHash) return { kind: 'same-content', size, mtimeMs, contentHash };
   const photo = await loadPhotoFromBuffer(bytes, file, { maxSide: WORKING_MAX_SIDE });
   const [analysis, sharpness, metadata] = await Promise.all([
     pipeline.analyse(photo),
@@ -58,8 +59,8 @@ async function analyse(pipeline: FacePipeline, file: string): Promise<AnalyseRes
   };
 }
 
-function run(pipeline: FacePipeline, task: IndexTask): Promise<AnalyseResult | HashResult> {
-  return task.kind === 'hash' ? hash(task.file) : analyse(pipeline, task.file);
+function run(pipeline: FacePipeline, task: IndexTask): Promise<TaskResult> {
+  return task.kind === 'hash' ? hash(task.file) : analyse(pipeline, task.file, task.unlessHash);
 }
 
 function failureOf(error: unknown, file: string): { code: string; message: string } {

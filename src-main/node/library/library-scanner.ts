@@ -28,6 +28,8 @@ interface FoundFile {
 
 interface IndexJob extends FoundFile {
   readonly kind: 'new' | 'changed';
+  /** For a changed file that was read fine before: its content hash then (same hash: only touched). */
+  readonly knownHash?: string;
   /** Set when the file turned out to be a known photo, moved. */
   movedFrom?: number;
 }
@@ -158,18 +160,20 @@ export class LibraryScanner {
           if (known) folderIds.push(known.id);
           continue;
         }
-        const folder = this.repo.addFolder(root);
+        // A folder inside one the library already has is scanned as part of it.
+        const container = this.repo.listFolders().find((f) => root === f.path || root.startsWith(f.path + path.sep));
+        const folder = container ?? this.repo.addFolder(root);
         folderIds.push(folder.id);
         const listing = await listPhotoFiles(root);
         for (const u of listing.unreadableFolders) summary.errors.push({ file: u.path, error: u.error });
-        const known = this.repo.photosInFolder(folder.id);
+        const known = [...this.repo.photosInFolder(folder.id).values()].filter((p) => p.path.startsWith(root + path.sep));
         const onDisk = new Set<string>();
         for (const facts of listing.files) {
           onDisk.add(facts.path);
           found.push({ folderId: folder.id, facts });
         }
         const unreadable = listing.unreadableFolders.map((u) => u.path + path.sep);
-        for (const photo of known.values()) {
+        for (const photo of known) {
           // A photo in a folder we could not read is not known to be gone.
           if (!onDisk.has(photo.path) && !unreadable.some((prefix) => photo.path.startsWith(prefix))) missing.push(photo);
         }
@@ -228,7 +232,7 @@ export class LibraryScanner {
       const known = this.repo.photoByPath(file.facts.path);
       if (!known) jobs.push({ ...file, kind: 'new' });
       else if (known.size === file.facts.size && known.mtimeMs === Math.round(file.facts.mtimeMs)) summary.unchanged++;
-      else jobs.push({ ...file, kind: 'changed' });
+      else jobs.push({ ...file, kind: 'changed', knownHash: known.errorCode === null ? (known.contentHash ?? undefined) : undefined });
     }
     const stillMissing = await this.recogniseMoves(jobs, missing, summary);
     await this.index(jobs.filter((j) => !j.movedFrom), summary);
@@ -275,6 +279,11 @@ export class LibraryScanner {
     let fatal: unknown;
 
     const handle = (job: IndexJob, outcome: Awaited<ReturnType<IndexWorkerPool['run']>>): void => {
+      if (outcome.ok && outcome.result.kind === 'same-content') {
+        this.repo.touchPhoto(this.repo.photoByPath(job.facts.path)!.id, { path: job.facts.path, ...outcome.result });
+        summary.unchanged++;
+        return;
+      }
       if (outcome.ok) {
         this.repo.saveAnalysis(job.folderId, toRecord(job.facts, outcome.result as AnalyseResult));
         summary[job.kind]++;
@@ -303,7 +312,7 @@ export class LibraryScanner {
         if (this.cancelled) return;
         const job = jobs[next++]!;
         this.emit({ currentFile: job.facts.path });
-        const outcome = await pool.run({ kind: 'analyse', file: job.facts.path });
+        const outcome = await pool.run({ kind: 'analyse', file: job.facts.path, unlessHash: job.knownHash });
         if (fatal !== undefined) return;
         try {
           handle(job, outcome);

@@ -236,13 +236,12 @@ export class LibraryRepository {
     })();
   }
 
+  /**
+   * Records why a photo cannot be read. Its faces (and so the user's tags) stay: a photo caught half-copied or
+   * damaged is often readable again later, and its faces are then matched up as on any re-detection.
+   */
   saveError(folderId: number, facts: FileFacts, code: string, message: string): void {
-    this.db.transaction(() => {
-      const photoId = this.upsertPhoto(folderId, facts, { error_code: code, error: message });
-      // An unreadable photo has no faces we can vouch for any more.
-      for (const face of this.facesOfPhoto(photoId)) this.journalFace('face-not-redetected', photoId, face);
-      this.db.prepare('DELETE FROM faces WHERE photo_id = ?').run(photoId);
-    })();
+    this.upsertPhoto(folderId, facts, { error_code: code, error: message });
   }
 
   private upsertPhoto(folderId: number, facts: FileFacts, columns: Record<string, unknown>): number {
@@ -298,6 +297,19 @@ export class LibraryRepository {
       .run(now(), event, photo.path, photo.content_hash, face.id, JSON.stringify(face.box), JSON.stringify(this.describeAttachments(face.id)));
   }
 
+  /** Adds a face the user drew by hand; re-detections leave manual faces alone. */
+  insertManualFace(photoId: number, face: AnalysedFace, recognizerId: string): number {
+    const columns = faceColumns(face, 'manual', recognizerId);
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO faces (photo_id, x1, y1, x2, y2, landmarks, score, quality, quality_parts, embedding, detector_id, recognizer_id, origin)
+           VALUES (@photo_id, @x1, @y1, @x2, @y2, @landmarks, @score, @quality, @quality_parts, @embedding, @detector_id, @recognizer_id, 'manual')`,
+        )
+        .run({ ...columns, photo_id: photoId }).lastInsertRowid,
+    );
+  }
+
   /** A photo moved or renamed (same content): its faces and everything attached to them stay. */
   movePhoto(photoId: number, folderId: number, facts: FileFacts): void {
     this.db
@@ -337,8 +349,12 @@ export class LibraryRepository {
     }[]).map((r) => ({ file: r.path, error: r.error }));
   }
 
+  /** Starts a scan record; a scan still "running" from a process that died is marked interrupted. */
   startScan(): number {
-    return Number(this.db.prepare("INSERT INTO scans (started_at, outcome) VALUES (?, 'running')").run(now()).lastInsertRowid);
+    return this.db.transaction(() => {
+      this.db.prepare("UPDATE scans SET outcome = 'interrupted' WHERE outcome = 'running'").run();
+      return Number(this.db.prepare("INSERT INTO scans (started_at, outcome) VALUES (?, 'running')").run(now()).lastInsertRowid);
+    })();
   }
 
   finishScan(scanId: number, outcome: 'completed' | 'cancelled' | 'failed', summary: ScanSummary): void {

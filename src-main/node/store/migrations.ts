@@ -22,8 +22,9 @@ export const MIGRATIONS: readonly Migration[] = [
           added_at TEXT NOT NULL
         ) STRICT;
 
+        -- AUTOINCREMENT on photos and faces: an id is never reused, so nothing can point at the wrong one.
         CREATE TABLE photos (
-          id INTEGER PRIMARY KEY,
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
           folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
           path TEXT NOT NULL UNIQUE,
           size INTEGER NOT NULL,
@@ -47,7 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX photos_by_capture ON photos(captured_at);
 
         CREATE TABLE faces (
-          id INTEGER PRIMARY KEY,
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
           photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
           x1 REAL NOT NULL,
           y1 REAL NOT NULL,
@@ -68,7 +69,7 @@ export const MIGRATIONS: readonly Migration[] = [
           id INTEGER PRIMARY KEY,
           started_at TEXT NOT NULL,
           finished_at TEXT,
-          outcome TEXT NOT NULL CHECK (outcome IN ('running', 'completed', 'cancelled', 'failed')),
+          outcome TEXT NOT NULL CHECK (outcome IN ('running', 'completed', 'cancelled', 'failed', 'interrupted')),
           summary TEXT
         ) STRICT;
 
@@ -88,6 +89,59 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE TABLE settings (
           key TEXT PRIMARY KEY,
           value TEXT NOT NULL
+        ) STRICT;
+      `),
+  },
+  {
+    version: 2,
+    name: 'people: people, face assignments, rejections, face flags, undo journal',
+    up: (db) =>
+      db.exec(`
+        -- AUTOINCREMENT: a person's id is never reused, so an undo or a link never points at someone else.
+        CREATE TABLE people (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT,
+          hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+          cover_face_id INTEGER REFERENCES faces(id) ON DELETE SET NULL,
+          created_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX people_by_name ON people(name COLLATE NOCASE);
+
+        -- Which person a face is (confirmed by the user) or is thought to be (auto / suggested by the grouping).
+        CREATE TABLE face_assignments (
+          face_id INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
+          person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+          status TEXT NOT NULL CHECK (status IN ('confirmed', 'auto', 'suggested')),
+          confidence REAL NOT NULL,
+          runner_up_person_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
+          runner_up_confidence REAL
+        ) STRICT;
+        CREATE INDEX face_assignments_by_person ON face_assignments(person_id, status);
+
+        -- "This face is not that person": never suggested again.
+        CREATE TABLE face_rejections (
+          face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+          person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+          PRIMARY KEY (face_id, person_id)
+        ) STRICT;
+
+        -- A detection the user says is not a face: kept (so a re-scan does not bring it back) but never grouped.
+        CREATE TABLE not_faces (
+          face_id INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE
+        ) STRICT;
+
+        -- Faces the grouping has already considered (new faces are the ones missing here).
+        CREATE TABLE grouped_faces (
+          face_id INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE
+        ) STRICT;
+
+        -- The user's operations, newest last; each holds the SQL that reverts it.
+        CREATE TABLE operations (
+          id INTEGER PRIMARY KEY,
+          at TEXT NOT NULL,
+          description TEXT NOT NULL,
+          undo_sql TEXT NOT NULL,
+          undone INTEGER NOT NULL DEFAULT 0
         ) STRICT;
       `),
   },

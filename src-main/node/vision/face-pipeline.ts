@@ -1,5 +1,6 @@
 import type { AnalysedFace, Detection, PhotoAnalysis } from '../../common/face.js';
-import { clampBox, scaleBox, scaleLandmarks } from '../../common/geometry.js';
+import { clampBox, iou, scaleBox, scaleLandmarks, type Box, type Landmarks5 } from '../../common/geometry.js';
+import { cropRgbImage } from '../../common/raster.js';
 import { measureFaceQuality } from '../../common/face-quality.js';
 import { loadPhoto, type DecodedPhoto } from '../image/load-image.js';
 import {
@@ -67,6 +68,37 @@ export class FacePipeline {
       detectorId: this.detector.id,
       recognizerId: this.recognizer.id,
     };
+  }
+
+  /**
+   * A face the user drew by hand (upright full-resolution box): its landmarks come from the detector run on the
+   * region around the box (any score), or, where it finds nothing there, from the recognizer's template laid over
+   * the box. It is then aligned, embedded and rated like any face.
+   */
+  async analyseRegion(photo: DecodedPhoto, box: Box): Promise<AnalysedFace> {
+    const inPixels = scaleBox(box, photo.scale);
+    const [x1, y1, x2, y2] = inPixels;
+    const margin = Math.max(x2 - x1, y2 - y1) * 0.5;
+    const left = Math.max(0, x1 - margin);
+    const top = Math.max(0, y1 - margin);
+    const crop = cropRgbImage(photo.pixels, left, top, x2 - x1 + 2 * margin, y2 - y1 + 2 * margin);
+    const found = (await this.detector.detect(crop, { scoreThreshold: 0.05 }))
+      .map((d) => ({ ...d, box: [d.box[0] + left, d.box[1] + top, d.box[2] + left, d.box[3] + top] as Box, landmarks: d.landmarks.map(([x, y]) => [x + left, y + top]) as unknown as Landmarks5 }))
+      .filter((d) => iou(d.box, inPixels) >= 0.3)
+      .sort((a, b) => iou(b.box, inPixels) - iou(a.box, inPixels))[0];
+    const detection: Detection = found
+      ? { box: inPixels, landmarks: found.landmarks, score: found.score }
+      : { box: inPixels, landmarks: this.templateLandmarks(inPixels), score: 0 };
+    const [face] = await this.describe(photo, [detection]);
+    return face!;
+  }
+
+  /** The recognizer's template stretched over a box: a fallback guess of where eyes, nose and mouth are. */
+  private templateLandmarks(box: Box): Landmarks5 {
+    const { template, chipSize } = this.recognizer;
+    const sx = (box[2] - box[0]) / chipSize;
+    const sy = (box[3] - box[1]) / chipSize;
+    return template.map(([x, y]) => [box[0] + x * sx, box[1] + y * sy]) as unknown as Landmarks5;
   }
 
   /** Aligns, embeds and rates faces found in `photo.pixels`; returns them in upright full-resolution pixels. */

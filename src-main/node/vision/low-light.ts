@@ -97,12 +97,16 @@ export async function enhanceForDetection(image: RgbImage, options: EnhanceOptio
   }
   const out = new Uint8Array(width * height * 3);
   if (method === 'clahe-luma') {
-    const luma = await sharp(data, raw).greyscale().raw().toBuffer();
-    const eq = await sharp(luma, { raw: { width, height, channels: 1 } }).clahe(c).raw().toBuffer();
-    const channels = luma.length / (width * height);
+    const luma = await sharp(data, raw).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const eq = await sharp(luma.data, { raw: { width, height, channels: luma.info.channels } })
+      .clahe(c)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const lc = luma.info.channels;
+    const ec = eq.info.channels;
     for (let p = 0, i = 0; p < width * height; p++, i += 3) {
-      const before = luma[p * channels]!;
-      const gain = (eq[p * channels]! + 1) / (before + 1);
+      const before = luma.data[p * lc]!;
+      const gain = (eq.data[p * ec]! + 1) / (before + 1);
       out[i] = Math.min(255, data[i]! * gain);
       out[i + 1] = Math.min(255, data[i + 1]! * gain);
       out[i + 2] = Math.min(255, data[i + 2]! * gain);
