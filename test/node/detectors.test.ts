@@ -13,6 +13,7 @@ import {
   writeResizedNchw,
   type BatchFaceDetector,
 } from '../../src-main/node/vision/detector-input.js';
+import { enhanceForDetection, isLowLight, lumaStats, prepareForDetection } from '../../src-main/node/vision/low-light.js';
 import { retinaFacePriors } from '../../src-main/node/vision/retinaface.detector.js';
 import {
   DEFAULT_RESOLUTION_POLICY,
@@ -340,6 +341,26 @@ describe('YuNet', () => {
         d.box.forEach((v, j) => expect(Math.abs(v - single[k]!.box[j]!)).toBeLessThan(0.05));
       });
     });
+  });
+});
+
+describe('low light', () => {
+  const darken = (image: RgbImage, f: number): RgbImage => ({ ...image, data: image.data.map((v) => Math.round(v * f)) });
+
+  it('flags darkened photos, not normal ones', () => {
+    for (const l of labelled) {
+      expect(isLowLight(l.image), l.labels.name).toBe(false);
+      expect(isLowLight(darken(l.image, 0.2)), l.labels.name).toBe(true);
+    }
+    for (const n of noface) expect(isLowLight(n.image), n.name).toBe(false);
+  });
+
+  it('is off by default, and the enhancement brightens', async () => {
+    const dark = darken(labelled[0]!.image, 0.15);
+    expect(await prepareForDetection(dark)).toBe(dark);
+    const bright = await enhanceForDetection(dark, { method: 'gain' });
+    expect(lumaStats(bright).mean).toBeGreaterThan(2 * lumaStats(dark).mean);
+    expect([bright.width, bright.height]).toEqual([dark.width, dark.height]);
   });
 });
 

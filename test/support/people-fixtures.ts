@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { bcubed, type BCubedScore } from '../../src-main/common/bcubed.js';
 import type { FaceQualityParts } from '../../src-main/common/face.js';
 import type { Box } from '../../src-main/common/geometry.js';
@@ -237,7 +237,7 @@ export function dumpPeopleState(db: LibraryDatabase): PeopleState {
 export const exifDate = (iso: string): string => `${iso.slice(0, 10).replaceAll('-', ':')} ${iso.slice(11, 19)}`;
 
 /** A JPEG copy of `source` whose EXIF DateTimeOriginal (Exif IFD, sharp's IFD2) is `iso` (local "YYYY-MM-DDThh:mm:ss"). */
-export async function writeDatedCopy(source: string, target: string, iso: string, transform?: (image: sharp.Sharp) => sharp.Sharp): Promise<void> {
+export async function writeDatedCopy(source: string, target: string, iso: string, transform?: (image: Sharp) => Sharp): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const image = sharp(source).rotate();
   const bytes = await (transform ? transform(image) : image)

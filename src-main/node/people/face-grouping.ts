@@ -110,8 +110,9 @@ export class FaceGrouping {
 
   /**
    * After `personId` gained a reference, merges into it the nearby groups (the face's other candidates) whose
-   * group link is under the merge threshold. Two named people are never merged (that is the user's call), nor two
-   * groups that share a photo.
+   * group link is under the merge threshold. Two people the user made (named, or holding a confirmed face) are
+   * never merged (that is the user's call), nor two groups that share a photo, nor two where a face of one was
+   * rejected for the other.
    */
   private mergeAround(personId: number, candidates: readonly Candidate[]): number {
     let merged = 0;

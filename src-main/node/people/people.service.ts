@@ -88,7 +88,13 @@ export class PeopleService {
   }
 
   private run<T>(description: string, change: () => T): T {
-    const result = this.undo.record(description, change);
+    const result = this.undo.record(description, () => {
+      const value = change();
+      // An unnamed group the operation emptied goes with it, inside the operation (so its undo brings it back;
+      // left to the next grouping, the deletion would not be in the journal and the undo would fail).
+      this.repo.deleteEmptyUnnamedPeople();
+      return value;
+    });
     this.afterChange();
     return result;
   }
@@ -133,8 +139,14 @@ export class PeopleService {
         personId = existing?.id ?? this.personNamed(target.name);
       }
     }
-    this.repo.assign({ faceId, personId, status: 'confirmed', confidence: 1, runnerUpPersonId: null, runnerUpConfidence: null });
+    this.confirmAs(faceId, personId);
     return personId;
+  }
+
+  /** Confirms a face as a person; the person's unconfirmed faces in the same photo are released (one face a photo). */
+  private confirmAs(faceId: number, personId: number): void {
+    this.repo.assign({ faceId, personId, status: 'confirmed', confidence: 1, runnerUpPersonId: null, runnerUpConfidence: null });
+    for (const rival of this.repo.unconfirmedRivals(faceId, personId)) this.repo.release(rival);
   }
 
   /** "This face is not that person": it leaves the person and is never suggested for them again. */
@@ -159,7 +171,7 @@ export class PeopleService {
     this.run(`move face ${faceId} to person ${personId}`, () => {
       const current = this.repo.assignment(faceId);
       if (current && current.personId !== personId) this.repo.reject(faceId, current.personId);
-      this.repo.assign({ faceId, personId, status: 'confirmed', confidence: 1, runnerUpPersonId: null, runnerUpConfidence: null });
+      this.confirmAs(faceId, personId);
     });
   }
 
@@ -173,6 +185,8 @@ export class PeopleService {
       const drop = this.repo.person(other)!;
       if (keep.name === null && drop.name !== null) this.repo.setName(personId, drop.name);
       if (keep.coverFaceId === null && drop.coverFaceId !== null) this.repo.setCover(personId, drop.coverFaceId);
+      // A face the user said is not `personId` does not come along.
+      for (const face of this.repo.facesRejectedFor(other, personId)) this.repo.release(face);
       this.repo.reassignAll(other, personId);
       this.repo.deletePerson(other);
     });

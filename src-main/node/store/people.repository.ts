@@ -162,6 +162,32 @@ export class PeopleRepository {
       .run(a);
   }
 
+  /** Unassigns a face and lets the next grouping place it again. */
+  release(faceId: number): void {
+    this.unassign(faceId);
+    this.db.prepare('DELETE FROM grouped_faces WHERE face_id = ?').run(faceId);
+  }
+
+  /** Unconfirmed faces of `personId` in the photo of `faceId`, other than it (they cannot be the same person). */
+  unconfirmedRivals(faceId: number, personId: number): number[] {
+    return this.db
+      .prepare(
+        `SELECT a.face_id FROM face_assignments a JOIN faces f ON f.id = a.face_id
+         WHERE a.person_id = ? AND a.status != 'confirmed' AND a.face_id != ?
+           AND f.photo_id = (SELECT photo_id FROM faces WHERE id = ?)`,
+      )
+      .pluck()
+      .all(personId, faceId, faceId) as number[];
+  }
+
+  /** Faces of `from` that the user rejected for `to`. */
+  facesRejectedFor(from: number, to: number): number[] {
+    return this.db
+      .prepare('SELECT a.face_id FROM face_assignments a JOIN face_rejections r ON r.face_id = a.face_id WHERE a.person_id = ? AND r.person_id = ?')
+      .pluck()
+      .all(from, to) as number[];
+  }
+
   unassign(faceId: number): void {
     this.db.prepare('DELETE FROM face_assignments WHERE face_id = ?').run(faceId);
   }

@@ -59,6 +59,17 @@ export class UndoRecorder {
     })();
   }
 
+  /**
+   * A re-scan may have removed a face the operation touched (its photo was deleted since): what the undo brought
+   * back for that face points at nothing and is dropped, the rest of the undo stands.
+   */
+  private dropDecisionsOnVanishedFaces(): void {
+    for (const table of ['face_assignments', 'face_rejections', 'not_faces']) {
+      this.db.exec(`DELETE FROM ${table} WHERE face_id NOT IN (SELECT id FROM faces)`);
+    }
+    this.db.exec('UPDATE people SET cover_face_id = NULL WHERE cover_face_id IS NOT NULL AND cover_face_id NOT IN (SELECT id FROM faces)');
+  }
+
   /** Reverts the newest operation not yet undone; returns its description, or null when there is none. */
   undoLast(): string | null {
     return this.db.transaction(() => {
@@ -66,7 +77,12 @@ export class UndoRecorder {
         .prepare('SELECT id, description, undo_sql FROM operations WHERE undone = 0 ORDER BY id DESC LIMIT 1')
         .get() as { id: number; description: string; undo_sql: string } | undefined;
       if (!op) return null;
+      // The log holds a deleted person's row before the rows that foreign-key actions changed with it (cascaded
+      // assignments, runner-ups set to NULL), so replayed newest first a statement may point at a person that the
+      // next one brings back: check the foreign keys once, at the end.
+      this.db.pragma('defer_foreign_keys = ON');
       for (const sql of JSON.parse(op.undo_sql) as string[]) this.db.exec(sql);
+      this.dropDecisionsOnVanishedFaces();
       this.db.prepare('UPDATE operations SET undone = 1 WHERE id = ?').run(op.id);
       return op.description;
     })();

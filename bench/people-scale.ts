@@ -1,0 +1,61 @@
+import { performance } from 'node:perf_hooks';
+import { ReferenceIndex } from '../src-main/common/grouping.js';
+import { findRecognizerModel } from '../src-main/node/models/model-store.js';
+
+/**
+ * Synthetic people from real embeddings: each synthetic person is a real face's embedding moved by Gaussian noise
+ * of PERSON_SIGMA per dimension (a new identity: about as far from the others as real people are), and each of
+ * their faces is that identity plus FACE_SIGMA noise (spread like one real person's photos).
+ */
+const PERSON_SIGMA = 0.06;
+const FACE_SIGMA = 0.025;
+const FACES_PER_PERSON = 20;
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function jitter(base: Float32Array, sigma: number, random: () => number): Float32Array {
+  const out = new Float32Array(base.length);
+  for (let i = 0; i < base.length; i++) out[i] = base[i]! + sigma * gaussian(random);
+  return out;
+}
+
+export interface PeopleScaleFigures {
+  readonly faces: number;
+  readonly suggestionMs: number;
+  readonly group1000Ms: number;
+}
+
+/** Suggestion for one new face, and placing 1,000 new faces, against `faces` synthetic references. */
+export function measurePeopleScale(real: readonly Float32Array[], faces: number): PeopleScaleFigures {
+  const settings = findRecognizerModel().grouping;
+  const cutoff = Math.max(settings.assign, settings.merge, settings.suggest) + 0.15;
+  const random = seeded(faces);
+  const index = new ReferenceIndex(real[0]!.length, faces + 2000);
+  const identities: Float32Array[] = [];
+  for (let i = 0; i < faces; i++) {
+    if (i % FACES_PER_PERSON === 0) identities.push(jitter(real[identities.length % real.length]!, PERSON_SIGMA, random));
+    index.add(i + 1, identities.length, i + 1, jitter(identities[identities.length - 1]!, FACE_SIGMA, random));
+  }
+  const queries = Array.from({ length: 1000 }, () => jitter(identities[Math.floor(random() * identities.length)]!, FACE_SIGMA, random));
+  const single: number[] = [];
+  for (const q of queries.slice(0, 20)) {
+    const started = performance.now();
+    index.candidates(q, settings.neighbours, cutoff);
+    single.push(performance.now() - started);
+  }
+  const started = performance.now();
+  queries.forEach((q, i) => {
+    const [best] = index.candidates(q, settings.neighbours, cutoff);
+    index.add(faces + i + 1, best && best.link < settings.assign ? best.personId : 1e9 + i, faces + i + 1, q);
+  });
+  const group1000Ms = performance.now() - started;
+  single.sort((a, b) => a - b);
+  return { faces, suggestionMs: single[single.length >> 1]!, group1000Ms };
+}
