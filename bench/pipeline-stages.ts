@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Detection } from '../src-main/common/face.js';
+import { scaleBox, scaleLandmarks } from '../src-main/common/geometry.js';
+import { detectWithPolicy } from '../src-main/node/vision/resolution-policy.js';
 import { loadPhoto, type DecodedPhoto } from '../src-main/node/image/load-image.js';
 import { alignFace } from '../src-main/node/vision/face-chip.js';
 import { FacePipeline, WORKING_MAX_SIDE } from '../src-main/node/vision/face-pipeline.js';
@@ -37,7 +39,10 @@ export async function measurePipelineStages(files: readonly string[], intraOpThr
     });
     const [detections, detectMs] = await timed(async () => {
       const out: Detection[][] = [];
-      for (const photo of decoded) out.push(await pipeline.detector.detect(photo.pixels));
+      for (const photo of decoded) {
+        const found = await detectWithPolicy(pipeline.detector, { width: photo.width, height: photo.height, pixels: photo.pixels });
+        out.push(found.faces.map((d) => ({ ...d, box: scaleBox(d.box, photo.scale), landmarks: scaleLandmarks(d.landmarks, photo.scale) })));
+      }
       return out;
     });
     const { recognizer } = pipeline;

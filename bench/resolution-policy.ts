@@ -105,12 +105,11 @@ const SETTINGS: Setting[] = [
   fixed(1280),
   fixed(2048),
   policySetting('policy', DEFAULT_RESOLUTION_POLICY),
-  policySetting('policy, small<32', { ...DEFAULT_RESOLUTION_POLICY, smallFaceInputPx: 32 }),
-  policySetting('policy, small<20', { ...DEFAULT_RESOLUTION_POLICY, smallFaceInputPx: 20 }),
-  policySetting('policy, max 1280', { ...DEFAULT_RESOLUTION_POLICY, maxLongSide: 1280 }),
-  policySetting('policy, max 640, 2nd 2048', { ...DEFAULT_RESOLUTION_POLICY, maxLongSide: 640 }),
-  policySetting('policy, 2nd 1600', { ...DEFAULT_RESOLUTION_POLICY, secondPassMaxLongSide: 1600 }),
-  policySetting('policy, no 2nd pass', { ...DEFAULT_RESOLUTION_POLICY, secondPassMinGain: Infinity }),
+  policySetting('policy, 1 small face triggers', { ...DEFAULT_RESOLUTION_POLICY, minSmallFaces: 1 }),
+  policySetting('policy, small < 32 px', { ...DEFAULT_RESOLUTION_POLICY, smallFaceInputPx: 32 }),
+  policySetting('policy, first pass 640', { ...DEFAULT_RESOLUTION_POLICY, maxLongSide: 640 }),
+  policySetting('policy, second pass 1600', { ...DEFAULT_RESOLUTION_POLICY, secondPassMaxLongSide: 1600 }),
+  policySetting('policy, no second pass', { ...DEFAULT_RESOLUTION_POLICY, secondPassMinGain: Infinity }),
 ];
 
 /** Faces counted by eye in groups/ (score >= 0.5 detections are compared with these). */

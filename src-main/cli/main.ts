@@ -7,6 +7,7 @@ import { registerDetect } from './detect.command.js';
 import { registerLibrary } from './library.command.js';
 import { registerModels } from './models.command.js';
 import { registerPeople } from './people.command.js';
+import { registerServe } from './serve.command.js';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('facetag')
@@ -18,6 +19,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   registerLibrary(program, setExitCode);
   registerPeople(program);
   registerCalibrate(program);
+  registerServe(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -176,12 +176,17 @@ describe('resolution policy', () => {
 
   it('asks for a second pass only with small faces and enough resolution', () => {
     const tiny = { box: [100, 100, 140, 140] as const }; // 40 px in 4000 -> 10 px at 1024
+    const tiny2 = { box: [300, 100, 350, 150] as const };
     const big = { box: [100, 100, 900, 900] as const };
-    expect(secondPassLongSide(4000, 3000, [tiny])).toBe(P.secondPassMaxLongSide);
+    expect(P.minSmallFaces).toBe(2);
+    expect(secondPassLongSide(4000, 3000, [tiny, big, tiny2])).toBe(P.secondPassMaxLongSide);
+    expect(secondPassLongSide(4000, 3000, [tiny, big])).toBeNull();
+    expect(secondPassLongSide(4000, 3000, [tiny], { ...P, minSmallFaces: 1 })).toBe(P.secondPassMaxLongSide);
     expect(secondPassLongSide(4000, 3000, [big])).toBeNull();
     expect(secondPassLongSide(4000, 3000, [])).toBeNull();
-    // Not enough resolution for a gain.
-    expect(secondPassLongSide(1200, 900, [{ box: [0, 0, 10, 10] }])).toBeNull();
+    // The second pass never goes above the photo's own size, and needs a gain of 1.5.
+    expect(secondPassLongSide(1800, 1200, [tiny, tiny])).toBe(1800);
+    expect(secondPassLongSide(1200, 900, [tiny, tiny])).toBeNull();
   });
 
   it('merges passes: first pass kept, new small second-pass faces added, duplicates and oversized dropped', () => {
@@ -246,19 +251,18 @@ describe('RetinaFace', () => {
     });
   });
 
-  it('few faces on the 17 photos without people', async () => {
+  it('at most one face on the 17 photos without people, at the default threshold', async () => {
+    expect(retina.defaultScoreThreshold).toBe(0.9);
     const hits: string[] = [];
-    const strong: string[] = [];
+    const loose: string[] = [];
     for (const { name, image } of noface) {
-      for (const d of await retina.detect(image)) {
-        hits.push(`${name} ${d.score.toFixed(2)}`);
-        if (d.score >= 0.9) strong.push(`${name} ${d.score.toFixed(2)}`);
-      }
+      for (const d of await retina.detect(image)) hits.push(`${name} ${d.score.toFixed(2)}`);
+      for (const d of await retina.detect(image, { scoreThreshold: 0.5 })) loose.push(`${name} ${d.score.toFixed(2)}`);
     }
-    // Measured at the manifest threshold 0.5: 4 (apple 0.78, board 0.60, orange 0.92, squirrel 0.81); fruit and
-    // a squirrel look like faces to this small model. At 0.9: 1 (the orange).
-    expect(hits.length, hits.join('; ')).toBeLessThanOrEqual(4);
-    expect(strong.length, strong.join('; ')).toBeLessThanOrEqual(1);
+    // Measured: at 0.5, 4 (apple 0.78, board 0.60, orange 0.92, squirrel 0.81): fruit and a squirrel look like faces
+    // to this small model, while every labelled face scores 0.98 or more; hence the manifest's 0.9: 1 (the orange).
+    expect(hits.length, hits.join('; ')).toBeLessThanOrEqual(1);
+    expect(loose.length, loose.join('; ')).toBeGreaterThan(hits.length);
   });
 
   it('a batch gives what single runs give', async () => {
@@ -293,6 +297,7 @@ describe('RetinaFace', () => {
     const l = labelled.find((x) => x.labels.name.endsWith('2008_004176.jpg'))!;
     // Pretend the 480 x 438 photo is a 4x larger original decoded small: results come back 4x.
     const r = await detectWithPolicy(retina, { width: l.image.width * 4, height: l.image.height * 4, pixels: l.image });
+    expect(r.lowLight).toBe(false);
     const scaled = l.labels.faces.map((f) => ({ ...f, box: f.box.map((v) => v * 4) as unknown as typeof f.box }));
     expect(matchDetections(scaled, r.faces).found).toBe(7);
     expect(r.firstPassLongSide).toBe(DEFAULT_RESOLUTION_POLICY.maxLongSide);
@@ -350,17 +355,40 @@ describe('low light', () => {
   it('flags darkened photos, not normal ones', () => {
     for (const l of labelled) {
       expect(isLowLight(l.image), l.labels.name).toBe(false);
-      expect(isLowLight(darken(l.image, 0.2)), l.labels.name).toBe(true);
+      expect(isLowLight(darken(l.image, 0.1)), l.labels.name).toBe(true);
+      // Dark but with exposed parts: the detectors cope unaided.
+      expect(isLowLight(darken(l.image, 0.5)), l.labels.name).toBe(false);
     }
     for (const n of noface) expect(isLowLight(n.image), n.name).toBe(false);
   });
 
-  it('is off by default, and the enhancement brightens', async () => {
-    const dark = darken(labelled[0]!.image, 0.15);
-    expect(await prepareForDetection(dark)).toBe(dark);
-    const bright = await enhanceForDetection(dark, { method: 'gain' });
-    expect(lumaStats(bright).mean).toBeGreaterThan(2 * lumaStats(dark).mean);
-    expect([bright.width, bright.height]).toEqual([dark.width, dark.height]);
+  it('enhances only low-light photos, brightening them', async () => {
+    const normal = labelled[0]!.image;
+    expect(await prepareForDetection(normal)).toBe(normal);
+    const dark = darken(normal, 0.1);
+    const enhanced = await prepareForDetection(dark);
+    expect(enhanced).not.toBe(dark);
+    expect([enhanced.width, enhanced.height]).toEqual([dark.width, dark.height]);
+    expect(lumaStats(enhanced).mean).toBeGreaterThan(3 * lumaStats(dark).mean);
+    expect(await prepareForDetection(dark, false)).toBe(dark);
+    const gained = await enhanceForDetection(dark, { method: 'gain' });
+    expect(lumaStats(gained).mean).toBeGreaterThan(3 * lumaStats(dark).mean);
+  });
+
+  it('finds the faces of a very dark copy once enhanced', async () => {
+    // Measured (bench/low-light.ts, with noise and JPEG): 39 of 43 at 10 % without, 43 with the enhancement.
+    const dark = labelled.map((l) => darken(l.image, 0.1));
+    let without = 0;
+    let withEnhancement = 0;
+    for (let i = 0; i < labelled.length; i++) {
+      without += matchDetections(labelled[i]!.labels.faces, await retina.detect(dark[i]!)).found;
+      const image = dark[i]!;
+      const r = await detectWithPolicy(retina, { width: image.width, height: image.height, pixels: image });
+      expect(r.lowLight).toBe(true);
+      withEnhancement += matchDetections(labelled[i]!.labels.faces, r.faces).found;
+    }
+    expect(withEnhancement).toBeGreaterThanOrEqual(42);
+    expect(withEnhancement).toBeGreaterThanOrEqual(without);
   });
 });
 

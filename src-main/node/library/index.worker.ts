@@ -34,7 +34,7 @@ async function analyse(pipeline: FacePipeline, file: string, unlessHash?: string
   if (contentHash === unlessHash) return { kind: 'same-content', size, mtimeMs, contentHash };
   const photo = await loadPhotoFromBuffer(bytes, file, { maxSide: WORKING_MAX_SIDE });
   const [analysis, sharpness, metadata] = await Promise.all([
-    pipeline.analyse(photo),
+    pipeline.analyse(photo, async (longSide) => (await loadPhotoFromBuffer(bytes, file, { maxSide: longSide })).pixels),
     photoSharpness(photo.pixels),
     sharp(bytes, { limitInputPixels: false }).metadata(),
   ]);

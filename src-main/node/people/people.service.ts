@@ -149,6 +149,20 @@ export class PeopleService {
     for (const rival of this.repo.unconfirmedRivals(faceId, personId)) this.repo.release(rival);
   }
 
+  /** Batch review: confirms each face as the person it is suggested for, as one operation. Returns how many. */
+  confirmSuggestions(faceIds: readonly number[]): number {
+    return this.run(`confirm ${faceIds.length} suggestion(s)`, () => {
+      let confirmed = 0;
+      for (const faceId of faceIds) {
+        const current = this.repo.assignment(faceId);
+        if (!current || current.status === 'confirmed') continue;
+        this.confirmAs(faceId, current.personId);
+        confirmed++;
+      }
+      return confirmed;
+    });
+  }
+
   /** "This face is not that person": it leaves the person and is never suggested for them again. */
   reject(faceId: number, personId: number): void {
     const face = this.requireFace(faceId);

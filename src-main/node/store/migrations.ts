@@ -145,6 +145,42 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT;
       `),
   },
+  {
+    version: 3,
+    name: 'interop: XMP face regions imported and written, XMP files read',
+    up: (db) =>
+      db.exec(`
+        -- Named face regions of a photo's XMP (sidecars, embedded) that were imported, or that Facetag wrote itself:
+        -- each one is imported once. region_key: the name (case folded) and the normalised area in the stored frame.
+        CREATE TABLE xmp_regions (
+          photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          region_key TEXT NOT NULL,
+          name TEXT NOT NULL,
+          outcome TEXT NOT NULL CHECK (outcome IN ('confirmed', 'manual', 'already', 'conflict', 'not-a-face', 'invalid', 'exported')),
+          face_id INTEGER REFERENCES faces(id) ON DELETE SET NULL,
+          at TEXT NOT NULL,
+          PRIMARY KEY (photo_id, region_key)
+        ) STRICT;
+
+        -- The XMP files (sidecars, or the photo itself for embedded XMP) as they were when last read, so an import
+        -- reads only what changed.
+        CREATE TABLE xmp_sources (
+          photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          path TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          mtime_ms INTEGER NOT NULL,
+          PRIMARY KEY (photo_id, path)
+        ) STRICT;
+
+        -- Where Facetag wrote a photo's regions (a sidecar, or the photo itself), to update or clear them later.
+        CREATE TABLE xmp_exports (
+          photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          target TEXT NOT NULL,
+          at TEXT NOT NULL,
+          PRIMARY KEY (photo_id, target)
+        ) STRICT;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,6 +1,6 @@
 import type { AnalysedFace, Detection, PhotoAnalysis } from '../../common/face.js';
 import { clampBox, iou, scaleBox, scaleLandmarks, type Box, type Landmarks5 } from '../../common/geometry.js';
-import { cropRgbImage } from '../../common/raster.js';
+import { cropRgbImage, type RgbImage } from '../../common/raster.js';
 import { measureFaceQuality } from '../../common/face-quality.js';
 import { loadPhoto, type DecodedPhoto } from '../image/load-image.js';
 import {
@@ -9,7 +9,8 @@ import {
   installedModelPath,
 } from '../models/model-store.js';
 import { createDetector } from './create-detector.js';
-import type { FaceDetector } from './detector.js';
+import type { BatchFaceDetector } from './detector-input.js';
+import { detectWithPolicy } from './resolution-policy.js';
 import { alignFace } from './face-chip.js';
 import type { SessionSettings } from './onnx-session.js';
 import { createRecognizer } from './onnx-recognizer.js';
@@ -34,7 +35,7 @@ export const WORKING_MAX_SIDE = 1600;
 /** Detect → align → embed → quality, for one photo at a time. */
 export class FacePipeline {
   private constructor(
-    readonly detector: FaceDetector,
+    readonly detector: BatchFaceDetector,
     readonly recognizer: FaceRecognizer,
     private readonly scoreThreshold: number,
   ) {}
@@ -54,11 +55,25 @@ export class FacePipeline {
   }
 
   async analyseFile(file: string): Promise<PhotoAnalysis> {
-    return this.analyse(await loadPhoto(file, { maxSide: WORKING_MAX_SIDE }));
+    const photo = await loadPhoto(file, { maxSide: WORKING_MAX_SIDE });
+    return this.analyse(photo, async (longSide) => (await loadPhoto(file, { maxSide: longSide })).pixels);
   }
 
-  async analyse(photo: DecodedPhoto): Promise<PhotoAnalysis> {
-    const detections = await this.detector.detect(photo.pixels, { scoreThreshold: this.scoreThreshold });
+  /**
+   * Detects with the resolution policy (a second, larger pass for crowds of small faces, which `load` decodes
+   * larger where the photo has the pixels) and low-light enhancement, then aligns, embeds and rates each face.
+   */
+  async analyse(photo: DecodedPhoto, load?: (longSide: number) => Promise<RgbImage>): Promise<PhotoAnalysis> {
+    const found = await detectWithPolicy(
+      this.detector,
+      { width: photo.width, height: photo.height, pixels: photo.pixels, load },
+      { scoreThreshold: this.scoreThreshold },
+    );
+    const detections = found.faces.map((d) => ({
+      ...d,
+      box: scaleBox(d.box, photo.scale),
+      landmarks: scaleLandmarks(d.landmarks, photo.scale),
+    }));
     const faces = await this.describe(photo, detections);
     return {
       width: photo.width,

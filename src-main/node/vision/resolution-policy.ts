@@ -2,11 +2,14 @@ import type { Detection } from '../../common/face.js';
 import { iou, scaleBox, scaleLandmarks, type Box } from '../../common/geometry.js';
 import type { RgbImage } from '../../common/raster.js';
 import type { DetectOptions } from './detector.js';
+import { enhanceForDetection, isLowLight, LOW_LIGHT_ENHANCEMENT } from './low-light.js';
 
 /**
  * Which network input size a photo is detected at. All sizes are long sides in pixels; the detector keeps the
- * aspect ratio and pads to a multiple of 32. See the README ("Detection resolution") for the measurements behind
- * the numbers.
+ * aspect ratio and pads to a multiple of 32. The numbers come from bench/resolution-policy.ts (see the README,
+ * "Detection resolution"): one pass at 1024 finds everything but crowds taken at camera resolution (a 4000 x 3000
+ * crowd of 37-109 px faces: 85 of 230 at 1024, 230 at 2048), so those, recognised by their small faces in the first
+ * pass, get a second pass at up to 2048; everything else costs one pass.
  */
 export interface ResolutionPolicy {
   /** Smaller images are enlarged to this long side: faces under ~16 px are below RetinaFace's smallest prior. */
@@ -17,10 +20,13 @@ export interface ResolutionPolicy {
   readonly secondPassMaxLongSide: number;
   /** ...and only when it would see the photo at least this many times larger than the first pass did. */
   readonly secondPassMinGain: number;
-  /** ...and only when the first pass found a face whose short side, in first-pass input pixels, is under this, */
+  /**
+   * ...and only when the first pass found at least `minSmallFaces` faces whose short side, in first-pass input
+   * pixels, is under `smallFaceInputPx`: a crowd, whose back rows are likely smaller still. (One small face alone,
+   * e.g. a background passer-by, is not worth a pass that costs 3-4 times the first.)
+   */
   readonly smallFaceInputPx: number;
-  /** ...or found at least this many faces (a crowd: its back rows are likely smaller still). 0 = never. */
-  readonly manyFaces: number;
+  readonly minSmallFaces: number;
   /**
    * Second-pass faces larger than this (short side, second-pass input pixels) are not taken: RetinaFace's largest
    * prior is 512 px and faces far beyond it come back as fragments. The first pass covers those faces.
@@ -33,7 +39,7 @@ export const MAX_INPUT_LONG_SIDE = 1024;
 export const SECOND_PASS_MAX_LONG_SIDE = 2048;
 export const SECOND_PASS_MIN_GAIN = 1.5;
 export const SMALL_FACE_INPUT_PX = 24;
-export const MANY_FACES = 0;
+export const MIN_SMALL_FACES = 2;
 export const SECOND_PASS_MAX_FACE_INPUT_PX = 320;
 
 export const DEFAULT_RESOLUTION_POLICY: ResolutionPolicy = {
@@ -42,7 +48,7 @@ export const DEFAULT_RESOLUTION_POLICY: ResolutionPolicy = {
   secondPassMaxLongSide: SECOND_PASS_MAX_LONG_SIDE,
   secondPassMinGain: SECOND_PASS_MIN_GAIN,
   smallFaceInputPx: SMALL_FACE_INPUT_PX,
-  manyFaces: MANY_FACES,
+  minSmallFaces: MIN_SMALL_FACES,
   secondPassMaxFaceInputPx: SECOND_PASS_MAX_FACE_INPUT_PX,
 };
 
@@ -71,9 +77,9 @@ export function secondPassLongSide(
   const second = Math.min(long, policy.secondPassMaxLongSide);
   if (second < first * policy.secondPassMinGain) return null;
   const toInput = first / long;
-  const small = firstPass.some((d) => shortSide(d.box) * toInput < policy.smallFaceInputPx);
-  const many = policy.manyFaces > 0 && firstPass.length >= policy.manyFaces;
-  return small || many ? second : null;
+  let small = 0;
+  for (const d of firstPass) if (shortSide(d.box) * toInput < policy.smallFaceInputPx) small++;
+  return small >= Math.max(1, policy.minSmallFaces) ? second : null;
 }
 
 /** True when two boxes are one face: IoU over 0.3, or the centre of either lies in the other. */
@@ -126,9 +132,16 @@ export interface PolicyPhoto {
   readonly load?: (longSide: number) => Promise<RgbImage>;
 }
 
+export interface PolicyOptions extends DetectOptions {
+  /** Detect on an enhanced copy when the photo is low-light (low-light.ts). Default: LOW_LIGHT_ENHANCEMENT. */
+  readonly enhanceLowLight?: boolean;
+}
+
 export interface PolicyResult {
   /** Faces in the full-resolution frame. */
   readonly faces: Detection[];
+  /** Whether the photo was taken for low-light and detected enhanced. */
+  readonly lowLight: boolean;
   readonly firstPassLongSide: number;
   /** Null when no second pass ran. */
   readonly secondPassLongSide: number | null;
@@ -139,21 +152,33 @@ function toFullFrame(dets: readonly Detection[], s: number): Detection[] {
   return dets.map((d) => ({ box: scaleBox(d.box, s), score: d.score, landmarks: scaleLandmarks(d.landmarks, s) }));
 }
 
-/** Runs the policy: the first pass, then the second pass where `secondPassLongSide` says so, merged. */
+/**
+ * Runs the policy: the first pass, then the second pass where `secondPassLongSide` says so, merged; low-light
+ * photos (judged on the first pass's pixels) are detected on an enhanced copy in both passes.
+ */
 export async function detectWithPolicy(
   detector: SizedDetector,
   photo: PolicyPhoto,
-  options: DetectOptions = {},
+  options: PolicyOptions = {},
   policy: ResolutionPolicy = DEFAULT_RESOLUTION_POLICY,
 ): Promise<PolicyResult> {
+  const { enhanceLowLight = LOW_LIGHT_ENHANCEMENT, ...detectOptions } = options;
   const { width, height } = photo;
+  const lowLight = enhanceLowLight && isLowLight(photo.pixels);
+  const see = (im: RgbImage): Promise<RgbImage> | RgbImage => (lowLight ? enhanceForDetection(im) : im);
   const first = firstPassLongSide(width, height, policy);
   const toFull = (im: RgbImage) => Math.max(width, height) / Math.max(im.width, im.height);
-  const firstFaces = toFullFrame(await detector.detect(photo.pixels, { ...options, inputLongSide: first }), toFull(photo.pixels));
+  const firstFaces = toFullFrame(
+    await detector.detect(await see(photo.pixels), { ...detectOptions, inputLongSide: first }),
+    toFull(photo.pixels),
+  );
   const second = secondPassLongSide(width, height, firstFaces, policy);
-  if (second === null) return { faces: firstFaces, firstPassLongSide: first, secondPassLongSide: null };
+  if (second === null) return { faces: firstFaces, lowLight, firstPassLongSide: first, secondPassLongSide: null };
   const larger = photo.load ? await photo.load(second) : photo.pixels;
-  const secondFaces = toFullFrame(await detector.detect(larger, { ...options, inputLongSide: second }), toFull(larger));
+  const secondFaces = toFullFrame(
+    await detector.detect(await see(larger), { ...detectOptions, inputLongSide: second }),
+    toFull(larger),
+  );
   const faces = mergePasses(firstFaces, secondFaces, second / Math.max(width, height), policy);
-  return { faces, firstPassLongSide: first, secondPassLongSide: second };
+  return { faces, lowLight, firstPassLongSide: first, secondPassLongSide: second };
 }
