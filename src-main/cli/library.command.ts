@@ -3,6 +3,7 @@ import type { LibraryStatus, ScanSummary } from '../common/library.js';
 import { FolderWatcher } from '../node/library/folder-watcher.js';
 import { LibraryScanner, ScanAbortedError } from '../node/library/library-scanner.js';
 import { libraryStatus, openLibrary } from '../node/library/open-library.js';
+import { importNamesAfterScan } from '../node/interop/xmp-import.js';
 import { PeopleService } from '../node/people/people.service.js';
 import { EXIT_OK, EXIT_SOME_FAILED, UsageError } from './cli-error.js';
 import { ProgressLine } from './progress-line.js';
@@ -87,6 +88,7 @@ async function runScan(folders: string[], options: DbOption & { json: boolean; w
   try {
     const summary = await scanner.scan(folders);
     progress.done(describeSummary(summary));
+    await importNamesAfterScan(new PeopleService(library.db));
     reportGrouping(new PeopleService(library.db));
     if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else for (const e of summary.errors) process.stdout.write(`error: ${e.file}: ${e.error}\n`);

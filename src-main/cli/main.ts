@@ -4,6 +4,7 @@ import { PeopleError } from '../node/people/people.service.js';
 import { EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, UsageError } from './cli-error.js';
 import { registerCalibrate } from './calibrate.command.js';
 import { registerDetect } from './detect.command.js';
+import { registerInterop } from './interop.command.js';
 import { registerLibrary } from './library.command.js';
 import { registerModels } from './models.command.js';
 import { registerPeople } from './people.command.js';
@@ -19,6 +20,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   registerLibrary(program, setExitCode);
   registerPeople(program);
   registerCalibrate(program);
+  registerInterop(program, setExitCode);
   registerServe(program);
   for (const command of program.commands) command.exitOverride();
   return program;

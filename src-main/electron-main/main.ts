@@ -23,6 +23,9 @@ const EVENTS: ApiEventName[] = ['scan.progress', 'scan.finished', 'library.chang
 hardenApp(app, (url) => void shell.openExternal(url));
 
 await app.whenReady();
+
+// Packaged, the weights sit beside the app (electron-builder's extraResources), outside the archive.
+if (app.isPackaged) process.env.FACETAG_MODELS_DIR ??= path.join(process.resourcesPath, 'models');
 hardenSession(session.defaultSession);
 
 const core = new FacetagCore(path.join(app.getPath('userData'), 'library.db'));

@@ -92,6 +92,7 @@ describe('the app in Chromium, end to end', () => {
   let folder: string;
   let personId: number;
   const browserErrors: string[] = [];
+  const browserLog: string[] = [];
 
   /** The API as a second client (to check what the UI did; the UI itself only goes through its own calls). */
   async function api<T>(method: string, request: unknown = {}): Promise<T> {
@@ -142,12 +143,15 @@ describe('the app in Chromium, end to end', () => {
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (e) => browserErrors.push(`page error: ${e.message}`));
     page.on('console', (m) => {
+      browserLog.push(`${m.type()}: ${m.text()}`);
       if (m.type() === 'error') browserErrors.push(`console: ${m.text()}`);
     });
   }, 120_000);
 
   afterAll(async () => {
     await context?.close().catch(() => undefined);
+    // What the server said, and what the browser said, for when something failed.
+    if (server) await writeFile(path.join(ARTIFACTS, 'serve.log'), `${server.log()}\n--- browser ---\n${browserLog.join('\n')}\n`);
     if (server?.child.exitCode === null) {
       server.child.kill('SIGTERM');
       await new Promise((resolve) => server.child.once('exit', resolve));

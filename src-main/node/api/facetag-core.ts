@@ -8,6 +8,7 @@ import type { CaptureSource, ScanProgress, ScanSummary } from '../../common/libr
 import type { AssignmentStatus } from '../../common/people.js';
 import { LibraryScanner } from '../library/library-scanner.js';
 import { libraryStatus, openLibrary, type Library } from '../library/open-library.js';
+import { importNamesAfterScan } from '../interop/xmp-import.js';
 import { PeopleError, PeopleService } from '../people/people.service.js';
 import { blobToFloats } from '../store/embedding-blob.js';
 import { SettingsStore } from './settings.store.js';
@@ -92,6 +93,7 @@ export class FacetagCore {
       try {
         const summary = await scanner.scan(folders.map((f) => f.path));
         this.lastSummary = summary;
+        await importNamesAfterScan(this.people);
         try {
           this.people.groupNewFaces();
           finished = { summary, error: null };

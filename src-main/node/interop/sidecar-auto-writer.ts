@@ -23,12 +23,14 @@ export class SidecarAutoWriter {
     db.exec(`
       CREATE TEMP TABLE IF NOT EXISTS undo_recording (on_ INTEGER NOT NULL);
       CREATE TEMP TABLE IF NOT EXISTS xmp_capturing (on_ INTEGER NOT NULL);
-      CREATE TEMP TABLE IF NOT EXISTS xmp_dirty_photos (photo_id INTEGER PRIMARY KEY);
+      CREATE TEMP TABLE IF NOT EXISTS xmp_dirty_photos (photo_id INTEGER NOT NULL);
     `);
     const when = 'WHEN EXISTS (SELECT 1 FROM temp.undo_recording) OR EXISTS (SELECT 1 FROM temp.xmp_capturing)';
-    const ofFace = (ref: string): string => `INSERT OR IGNORE INTO temp.xmp_dirty_photos SELECT photo_id FROM main.faces WHERE id = ${ref};`;
+    // Plain INSERTs, duplicates allowed: inside a trigger, OR IGNORE would give way to the policy of the statement
+    // that fired it (an upsert's ABORT), and a repeated photo would fail the user's operation.
+    const ofFace = (ref: string): string => `INSERT INTO temp.xmp_dirty_photos SELECT photo_id FROM main.faces WHERE id = ${ref};`;
     const ofPerson = (ref: string): string =>
-      `INSERT OR IGNORE INTO temp.xmp_dirty_photos SELECT f.photo_id FROM main.face_assignments a JOIN main.faces f ON f.id = a.face_id WHERE a.person_id = ${ref};`;
+      `INSERT INTO temp.xmp_dirty_photos SELECT f.photo_id FROM main.face_assignments a JOIN main.faces f ON f.id = a.face_id WHERE a.person_id = ${ref};`;
     db.exec(`
       CREATE TEMP TRIGGER IF NOT EXISTS xmp_assignment_insert AFTER INSERT ON main.face_assignments ${when} BEGIN ${ofFace('new.face_id')} END;
       CREATE TEMP TRIGGER IF NOT EXISTS xmp_assignment_update AFTER UPDATE ON main.face_assignments ${when} BEGIN
@@ -36,7 +38,7 @@ export class SidecarAutoWriter {
       END;
       CREATE TEMP TRIGGER IF NOT EXISTS xmp_assignment_delete BEFORE DELETE ON main.face_assignments ${when} BEGIN ${ofFace('old.face_id')} END;
       CREATE TEMP TRIGGER IF NOT EXISTS xmp_face_delete BEFORE DELETE ON main.faces ${when} BEGIN
-        INSERT OR IGNORE INTO temp.xmp_dirty_photos VALUES (old.photo_id);
+        INSERT INTO temp.xmp_dirty_photos VALUES (old.photo_id);
       END;
       CREATE TEMP TRIGGER IF NOT EXISTS xmp_not_face_insert AFTER INSERT ON main.not_faces ${when} BEGIN ${ofFace('new.face_id')} END;
       CREATE TEMP TRIGGER IF NOT EXISTS xmp_person_rename AFTER UPDATE OF name ON main.people ${when} BEGIN ${ofPerson('new.id')} END;
@@ -57,7 +59,7 @@ export class SidecarAutoWriter {
   /** Writes the sidecars of the photos changed since the last flush, if the setting is on; forgets them either way. */
   flush(): void {
     this.lastResult = null;
-    const ids = this.db.prepare('SELECT photo_id FROM temp.xmp_dirty_photos').pluck().all() as number[];
+    const ids = this.db.prepare('SELECT DISTINCT photo_id FROM temp.xmp_dirty_photos').pluck().all() as number[];
     if (ids.length === 0) return;
     this.db.exec('DELETE FROM temp.xmp_dirty_photos');
     try {

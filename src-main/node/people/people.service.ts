@@ -8,6 +8,7 @@ import { LibraryRepository } from '../store/library.repository.js';
 import { PeopleRepository } from '../store/people.repository.js';
 import { FacePipeline, WORKING_MAX_SIDE } from '../vision/face-pipeline.js';
 import { UndoRecorder } from '../store/undo-recorder.js';
+import { SidecarAutoWriter } from '../interop/sidecar-auto-writer.js';
 import { FaceGrouping, type GroupingResult } from './face-grouping.js';
 
 /** Above this confidence a face is tagged automatically (still distinguishable from a confirmed one). */
@@ -30,6 +31,8 @@ const AUTO_SETTING = 'people.autoConfidence';
 export class PeopleService {
   readonly repo: PeopleRepository;
   private readonly undo: UndoRecorder;
+  /** Writes the changed photos' XMP sidecars after each operation, when the user turned that on. */
+  private readonly sidecars: SidecarAutoWriter;
   private readonly settings: GroupingSettings;
   private readonly dimension: number;
   private grouping: FaceGrouping | undefined;
@@ -43,6 +46,7 @@ export class PeopleService {
     this.repo = new PeopleRepository(db);
     this.library = new LibraryRepository(db);
     this.undo = new UndoRecorder(db);
+    this.sidecars = new SidecarAutoWriter(db);
     const recognizer = findRecognizerModel(options.recognizer);
     this.settings = recognizer.grouping;
     this.dimension = recognizer.recognizer.embeddingSize;
@@ -85,6 +89,7 @@ export class PeopleService {
   private afterChange(): void {
     // The in-memory index is rebuilt lazily from the database after any user decision.
     this.grouping = undefined;
+    this.sidecars.flush();
   }
 
   private run<T>(description: string, change: () => T): T {
@@ -277,7 +282,7 @@ export class PeopleService {
 
   /** Reverts the last operation; returns what it was, or null when there is nothing to undo. */
   undoLast(): string | null {
-    const description = this.undo.undoLast();
+    const description = this.sidecars.capturing(() => this.undo.undoLast());
     this.afterChange();
     return description;
   }
