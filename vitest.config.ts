@@ -19,7 +19,7 @@ export default defineConfig({
         // The Svelte UI's components and logic: jsdom, Svelte compiled for the browser.
         extends: true,
         plugins: [svelte(), svelteTesting()],
-        test: { name: 'renderer', environment: 'jsdom', include: ['test/renderer/**/*.test.ts'] },
+        test: { name: 'renderer', environment: 'jsdom', include: ['test/renderer/**/*.test.ts'], setupFiles: ['test/renderer/setup.ts'] },
       },
     ],
   },

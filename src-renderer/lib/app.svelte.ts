@@ -1,6 +1,6 @@
 import { getContext, setContext } from 'svelte';
 import type { FacetagApi } from '../../src-main/common/api/contract';
-import { describeError } from './format';
+import { describeError, describeUndone } from './format';
 import { LibraryState } from './library.svelte';
 import { Router } from './router.svelte';
 import { Toasts } from './toasts.svelte';
@@ -58,8 +58,8 @@ export class AppState {
       const { undone } = await this.api.call('history.undo', {});
       if (undone) {
         this.changed();
-        this.toasts.success(`Undone: ${undone}`);
-      } else this.toasts.info('Nothing to undo.');
+        this.toasts.success(describeUndone(undone));
+      } else this.toasts.info(describeUndone(null));
     } catch (error) {
       this.toasts.error(describeError(error));
     }

@@ -100,10 +100,28 @@ export function sentence(text: string): string {
   return /[.!?…)]$/.test(first) ? first : `${first}.`;
 }
 
-/** The journal's description of an undone operation, for people. */
+/** The journal's description of an undone operation ("confirm face 12"), in words for people. */
 export function describeUndone(undone: string | null): string {
   if (!undone) return 'Nothing to undo.';
-  return `Undone: ${undone}.`;
+  const rules: [RegExp, (m: RegExpExecArray) => string][] = [
+    [/^name person \d+ "(.*)"$/, (m) => `naming “${m[1]}”`],
+    [/^confirm (\d+) suggestion\(s\)$/, (m) => `confirming ${m[1] === '1' ? 'a face' : `${m[1]} faces`}`],
+    [/^confirm face \d+$/, () => 'confirming a face'],
+    [/^reject face \d+ for person \d+$/, () => '“not this person”'],
+    [/^move face \d+ to person \d+$/, () => 'moving a face'],
+    [/^merge person \d+ into \d+$/, () => 'the merge'],
+    [/^split person \d+$/, () => 'the split'],
+    [/^hide person \d+$/, () => 'hiding a person'],
+    [/^show person \d+$/, () => 'showing a person'],
+    [/^set cover of person \d+$/, () => 'the cover change'],
+    [/^mark face \d+ as not a face$/, () => '“not a face”'],
+    [/^add a face to (.*)$/, (m) => `adding a face to ${baseName(m[1]!)}`],
+  ];
+  for (const [pattern, words] of rules) {
+    const m = pattern.exec(undone);
+    if (m) return `Undid ${words(m)}.`;
+  }
+  return `Undid: ${undone}.`;
 }
 
 /** How the last scan ended, as a heading. */

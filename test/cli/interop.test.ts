@@ -146,7 +146,7 @@ describe('facetag export', () => {
       const row = rows.find((r) => r['faceId'] === face.id)!;
       expect(row).toMatchObject({ file: copy(o), personId: face.personId, person: NAME, status: 'confirmed', confidence: 1 });
       expect([row['x1'], row['y1'], row['x2'], row['y2']]).toEqual(face.box);
-      expect(row['capturedAt']).toBe('2019-07-20T17:45:22');
+      expect(row['capturedAt']).toMatch(/^2019-07-20T17:45:22/);
     }
   });
 
@@ -215,7 +215,7 @@ describe('names travel both ways', () => {
     });
     const scan = await runCli(['scan', other, '--db', db, '--workers', '2']);
     expect(scan.code, scan.stderr).toBe(0);
-    expect(scan.stderr).toMatch(/names from XMP: 2 new region\(s\) in 1 photo\(s\): 1 face\(s\) confirmed, 1 face\(s\) added/);
+    expect(scan.stderr).toMatch(/names from XMP: 2 new region\(s\) \(XMP of \d+ photo\(s\) read\): 1 face\(s\) confirmed, 1 face\(s\) added/);
     const after = await peopleJson();
     const faces = facesOf(after, photo);
     expect(faces[0]!.name).toBe('Named Elsewhere');

@@ -116,6 +116,8 @@ describe('the app in Chromium, end to end', () => {
       selector,
     );
 
+  const nav = { getByRole: (role: 'link' | 'button', options: { name: string | RegExp }) => page.getByRole('navigation').getByRole(role, options) };
+
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 
   beforeAll(async () => {
@@ -173,33 +175,40 @@ describe('the app in Chromium, end to end', () => {
     await page.locator('.folders li', { hasText: folder }).waitFor();
 
     await page.getByTestId('scan-now').click();
-    // The scan is quick: pause it as soon as the progress card shows, to see (and keep) the progress screen.
-    const pause = page.getByRole('button', { name: 'Pause' });
+    // The scan is quick: pause it once the first photos are done, to see (and keep) the progress screen.
+    const progress = page.getByTestId('scan-progress');
     let paused = false;
     try {
-      await pause.click({ timeout: 5_000 });
-      await page.getByText('Scan paused').waitFor({ timeout: 5_000 });
+      await progress.getByTestId('scan-counts').filter({ hasText: /^[1-9]\d* of 13 photos$/ }).waitFor({ timeout: 15_000 });
+      await progress.getByRole('button', { name: 'Pause' }).click({ timeout: 2_000 });
+      await progress.getByText('Scan paused').waitFor({ timeout: 5_000 });
       paused = true;
     } catch {
       // The scan finished before it could be paused: nothing to see, carry on.
     }
     if (paused) {
-      await expect(page.getByTestId('scan-counts').textContent()).resolves.toMatch(/of 13 photos/);
+      await expect(page.getByTestId('scan-counts').textContent()).resolves.toMatch(/of 13 photos$/);
       await shot('02-library-scan-paused');
-      await page.getByRole('button', { name: 'Resume' }).click();
+      await progress.getByRole('button', { name: 'Resume' }).click();
     }
-    await page.getByTestId('last-scan').waitFor({ timeout: 90_000 });
+    await page
+      .getByTestId('last-scan')
+      .waitFor({ timeout: 90_000 })
+      .catch(async (error: unknown) => {
+        await shot('failed-scan');
+        throw new Error(`The scan did not finish: ${(error as Error).message}\nThe page said: ${await page.locator('main').innerText()}`);
+      });
     await expect(page.getByTestId('library-counts').textContent()).resolves.toMatch(/^13 photos/);
     await page.locator('.folders li', { hasText: '13 photos' }).waitFor();
     await shot('03-library-scanned');
   });
 
   it('shows the people found, biggest groups first, and names one', async () => {
-    await page.getByRole('link', { name: 'People' }).click();
+    await nav.getByRole('link', { name: 'People' }).click();
     const cards = page.locator('a[data-person-id]');
     await cards.first().waitFor();
     expect(await cards.count()).toBeGreaterThanOrEqual(3);
-    await expect(page.getByTestId('people-counts').textContent()).resolves.toMatch(/^0 named/);
+    await expect.poll(() => page.getByTestId('people-counts').textContent()).toMatch(/^0 named/);
     // Wait for the avatars (face crops made on demand) before the picture.
     await imagesLoaded('a[data-person-id] img');
     await shot('04-people-unnamed');
@@ -212,12 +221,12 @@ describe('the app in Chromium, end to end', () => {
     await page.getByRole('button', { name: 'Name', exact: true }).click();
     await page.getByLabel('Name', { exact: true }).fill('Angelina Jolie');
     await page.getByRole('button', { name: 'Save' }).click();
-    await expect(page.getByTestId('person-name').textContent()).resolves.toBe('Angelina Jolie');
+    await expect.poll(() => page.getByTestId('person-name').textContent()).toBe('Angelina Jolie');
     await page.getByRole('status').filter({ hasText: 'Named “Angelina Jolie”' }).waitFor();
 
-    await page.getByRole('link', { name: 'People' }).click();
+    await nav.getByRole('link', { name: 'People' }).click();
     await page.locator(`a[data-person-id="${personId}"]`, { hasText: 'Angelina Jolie' }).waitFor();
-    await expect(page.getByTestId('people-counts').textContent()).resolves.toMatch(/^1 named/);
+    await expect.poll(() => page.getByTestId('people-counts').textContent()).toMatch(/^1 named/);
     await page.getByLabel('Search people by name').fill('angel');
     await expect.poll(() => page.locator('a[data-person-id]').count()).toBe(1);
     await page.getByLabel('Search people by name').fill('');
@@ -226,7 +235,7 @@ describe('the app in Chromium, end to end', () => {
   it('confirms a suggestion with the keyboard in Review', async () => {
     const before = await api<ReviewItem[]>('review.queue', {});
     expect(before.length).toBeGreaterThan(0);
-    await page.getByRole('link', { name: /Review/ }).click();
+    await nav.getByRole('link', { name: /Review/ }).click();
     const item = page.getByTestId('review-item');
     await item.waitFor();
     await page.getByText('Is this Angelina Jolie?').waitFor();
@@ -312,13 +321,13 @@ describe('the app in Chromium, end to end', () => {
   });
 
   it('undoes the last change from the nav', async () => {
-    await page.getByRole('button', { name: 'Undo' }).click();
-    await page.getByRole('status').filter({ hasText: /^Undone: / }).first().waitFor();
+    await nav.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('status').filter({ hasText: 'Undid confirming a face.' }).first().waitFor();
     await expect.poll(() => page.getByRole('button', { name: 'Face of Brad Pitt' }).count()).toBe(0);
   });
 
   it('shows the settings with the choices this machine offers', async () => {
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await nav.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Face detector').waitFor();
     expect(await page.getByLabel('Face detector').locator('option').count()).toBeGreaterThanOrEqual(1);
     expect(await page.getByLabel('Run the models on').locator('option', { hasText: 'CPU' }).count()).toBe(1);

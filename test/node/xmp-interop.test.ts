@@ -224,6 +224,16 @@ describe('reading XMP on scan', () => {
         Regions: [{ PersonDisplayName: 'Named Elsewhere', Rectangle: mpRectangle(mwgArea(face8, UPRIGHT, 8)) }],
       },
     });
+    // A writer that put its region in the upright frame (and said so with the upright size) on a turned photo.
+    const o6 = path.join(importRoot, 'o6.jpg');
+    await writeOrientedCopy(PORTRAIT, o6, 6);
+    const face6 = faceOf(6).box;
+    await exiftoolWrite(`${o6}.xmp`, {
+      'XMP-mwg-rs:RegionInfo': {
+        AppliedToDimensions: { W: 1382, H: 1868, Unit: 'pixel' },
+        RegionList: [{ Area: mwgArea(face6, UPRIGHT, 1), Name: 'Upright Writer', Type: 'Face' }],
+      },
+    });
     // Regions embedded in the photo itself.
     await exiftoolWrite(o1, {
       'XMP-mwg-rs:RegionInfo': {
@@ -236,7 +246,8 @@ describe('reading XMP on scan', () => {
       expect((await scanOpen(other.library, [importRoot])).errors).toEqual([]);
       const summary = await importXmpRegions(other.people);
       expect(summary.errors).toEqual([]);
-      expect({ regions: summary.regions, confirmed: summary.confirmed, manual: summary.manual }).toEqual({ regions: 3, confirmed: 2, manual: 1 });
+      expect({ regions: summary.regions, confirmed: summary.confirmed, manual: summary.manual }).toEqual({ regions: 4, confirmed: 3, manual: 1 });
+      expect(personName(other, facesIn(other.db, o6)[0]!.personId!)).toBe('Upright Writer');
       const faces8 = facesIn(other.db, o8);
       const detected = faces8.find((f) => f.status === 'confirmed' && f.area > 100_000)!;
       expect(detected).toBeDefined();
@@ -256,7 +267,7 @@ describe('reading XMP on scan', () => {
       const again = await importXmpRegions(other.people);
       expect(again.photos).toBe(1);
       expect(again.regions).toBe(0);
-      expect(other.db.prepare('SELECT count(*) FROM faces').pluck().get()).toBe(3);
+      expect(other.db.prepare('SELECT count(*) FROM faces').pluck().get()).toBe(4);
     } finally {
       other.close();
     }

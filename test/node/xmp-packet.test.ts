@@ -162,6 +162,17 @@ describe('writing regions', () => {
     );
   });
 
+  it('a bigger region of another tool under the same name is the same face; under another name it stays', () => {
+    const theirs = writeRegions(null, [{ name: 'Jo', area: [0.3, 0.3, 0.7, 0.7] }], { width: 100, height: 100 }, 'Other');
+    // Their own marker would mark it Facetag's: drop it, as if another tool wrote the region.
+    const foreign = theirs.text.replace(/<facetag:Regions>[\s\S]*<\/facetag:Regions>/, '');
+    const ours = [{ name: 'Jo', area: [0.35, 0.35, 0.6, 0.6] as const }];
+    expect(readRegions(parseXmpPacket(writeRegions(parseXmpPacket(foreign), ours, { width: 100, height: 100 }, 'Facetag').text)).regions.map((r) => r.name)).toEqual(['Jo', 'Jo']);
+    const renamed = writeRegions(parseXmpPacket(foreign), [{ name: 'Kim', area: ours[0]!.area }], { width: 100, height: 100 }, 'Facetag');
+    expect(renamed.kept).toBe(2);
+    expect(readRegions(parseXmpPacket(renamed.text)).regions.filter((r) => r.format === 'mwg').map((r) => r.name)).toEqual(['Jo', 'Kim']);
+  });
+
   it('the key of a region is the same written and read back', () => {
     const area = [0.123456789, 0.2, 0.3333333, 0.45] as const;
     const text = writeRegions(null, [{ name: 'Gina', area }], { width: 10, height: 10 }, 'Facetag').text;

@@ -33,13 +33,15 @@ import { detachWithNamespaces, element, enterScope, textNode, type NamespaceScop
  * Which regions are Facetag's (replaced on each write) and which are another tool's (kept as written):
  * a Face region (or a region without a type) is Facetag's when Facetag wrote it last time, that is when its name and
  * area are in the packet's facetag:Regions list, or when it overlaps (IoU >= 0.5) a face Facetag writes now: the
- * same face, whose name Facetag now knows better. Every other region survives untouched: other types (pets,
- * focus points), and faces Facetag does not know. Names in PersonInImage survive unless they belonged only to
- * regions Facetag replaced.
+ * same face, whose name Facetag now knows better (IoU >= 0.3 is enough when the names agree: another tool drew the
+ * same face bigger). Every other region survives untouched: other types (pets, focus points), and faces Facetag
+ * does not know. Names in PersonInImage survive unless they belonged only to regions Facetag replaced.
  */
 
 /** Regions at least this similar (IoU of their normalised areas) are the same face. */
 export const SAME_REGION_IOU = 0.5;
+/** ... or at least this similar when they carry the same name (the import's threshold for "over this face"). */
+export const SAME_NAMED_REGION_IOU = 0.3;
 
 export type RegionFormat = 'mwg' | 'mp';
 
@@ -154,8 +156,8 @@ export function readRegions(packet: XmpPacket): RegionsInPacket {
   const regions: XmpRegion[] = [];
   let appliedTo: Size | null = null;
   for (const ref of findProperties(packet, NS.mwgRs, 'Regions')) {
-    appliedTo ??= readAppliedTo(ref.value);
     const dims = readAppliedTo(ref.value);
+    appliedTo ??= dims;
     for (const item of itemsOf(field(ref.value, NS.mwgRs, 'RegionList'))) regions.push(readMwgRegion(item, dims));
   }
   for (const ref of findProperties(packet, NS.mp, 'RegionInfo')) {
@@ -245,7 +247,9 @@ export function writeRegions(packet: XmpPacket | null, ours: readonly RegionToWr
     if (!isFaceType(region.type) || !region.area) return false;
     const area = region.area;
     if (before.written.some((w) => w.name === region.name && close(w.area, area))) return true;
-    return written.some((w) => iou(w.box, area) >= SAME_REGION_IOU);
+    // The same face: overlapping a lot, or overlapping under the same name (another tool drew it bigger).
+    const sameName = (w: { name: string }): boolean => region.name !== null && w.name.toLowerCase() === region.name.toLowerCase();
+    return written.some((w) => iou(w.box, area) >= SAME_REGION_IOU || (sameName(w) && iou(w.box, area) >= SAME_NAMED_REGION_IOU));
   };
   const keptMwg = items.mwg.filter((i) => !isOurs(i.region));
   const keptMp = items.mp.filter((i) => !isOurs(i.region));

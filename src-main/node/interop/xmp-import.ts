@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { clampBox, iou, type Box } from '../../common/geometry.js';
 import { storedToUprightBox, swapsAxes } from '../../common/orientation.js';
-import type { PeopleService } from '../people/people.service.js';
+import { PeopleError, type PeopleService } from '../people/people.service.js';
 import type { LibraryDatabase } from '../store/database.js';
 import { readRegions, regionKey, SAME_REGION_IOU, type XmpRegion } from './face-regions.js';
 import { photoFrame } from './xmp-export.js';
@@ -209,6 +209,7 @@ export async function importXmpRegions(people: PeopleService, options: XmpImport
         summary.errors.push({ file: source.path, error: `cannot read its XMP: ${errorText(error)}` });
       }
     }
+    let retry = false;
     for (const c of candidates(photo, packets, summary.errors, photo.path)) {
       if (imported.get(photo.id, c.key)) continue;
       summary.regions++;
@@ -217,6 +218,12 @@ export async function importXmpRegions(people: PeopleService, options: XmpImport
         result = await importRegion(people, photo, c);
       } catch (error) {
         summary.errors.push({ file: photo.path, error: `the region named "${c.name}" cannot be imported: ${errorText(error)}` });
+        // A region the people layer refuses is remembered as unusable; anything else (a model that cannot be
+        // loaded, a photo that cannot be read right now) is tried again at the next import.
+        if (!(error instanceof PeopleError)) {
+          retry = true;
+          continue;
+        }
         result = { outcome: 'invalid', faceId: null };
       }
       const { outcome } = result;
@@ -229,7 +236,7 @@ export async function importXmpRegions(people: PeopleService, options: XmpImport
       const faceId = result.faceId !== null && db.prepare('SELECT 1 FROM faces WHERE id = ?').get(result.faceId) ? result.faceId : null;
       remember.run(photo.id, c.key, c.name, outcome, faceId, new Date().toISOString());
     }
-    for (const source of sources) readAt.run(photo.id, source.path, source.size, source.mtimeMs);
+    if (!retry) for (const source of sources) readAt.run(photo.id, source.path, source.size, source.mtimeMs);
   }
   return summary;
 }
@@ -242,7 +249,7 @@ export function describeImport(s: XmpImportSummary): string | null {
   if (s.conflicts > 0) parts.push(`${s.conflicts} left as you decided`);
   if (s.invalid > 0) parts.push(`${s.invalid} unusable`);
   if (s.errors.length > 0) parts.push(`${s.errors.length} error(s)`);
-  return `names from XMP: ${s.regions} new region(s) in ${s.photos} photo(s): ${parts.join(', ')}`;
+  return `names from XMP: ${s.regions} new region(s) (XMP of ${s.photos} photo(s) read): ${parts.join(', ')}`;
 }
 
 /**
