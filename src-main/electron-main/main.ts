@@ -36,7 +36,8 @@ protocol.handle('facetag', async (request) => {
   const url = new URL(request.url);
   if (url.host !== 'app') return new Response('Not found', { status: 404 });
   const resource = await appResource(media, uiDir, url.pathname, url.searchParams);
-  return new Response(resource.body, { status: resource.status, headers: { 'Content-Type': resource.type, ...resource.headers } });
+  const body = typeof resource.body === 'string' ? resource.body : new Uint8Array(resource.body);
+  return new Response(body, { status: resource.status, headers: { 'Content-Type': resource.type, ...resource.headers } });
 });
 
 ipcMain.handle('facetag:call', async (event, method: unknown, request: unknown) => {

@@ -71,8 +71,11 @@ export function captureSourceLabel(source: CaptureSource | null): string {
   }
 }
 
+/** A confidence as a percentage; the ends say "over 99%" and "under 1%" rather than round to a certainty. */
 export function formatPercent(fraction: number | null | undefined): string {
   if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return '—';
+  if (fraction > 0.99 && fraction < 1) return 'over 99%';
+  if (fraction > 0 && fraction < 0.01) return 'under 1%';
   return `${Math.round(fraction * 100)}%`;
 }
 
@@ -140,4 +143,13 @@ export function scanOutcome(outcome: string): string {
     default:
       return `Last scan: ${outcome}`;
   }
+}
+
+/** Why a photo could not be read, without repeating its path (the list shows the file beside it). */
+export function scanErrorReason(file: string, error: string): string {
+  let reason = error.trim();
+  for (const prefix of [`Cannot open "${file}": `, `${file}: `]) {
+    if (reason.startsWith(prefix)) reason = reason.slice(prefix.length);
+  }
+  return sentence(reason.split(file).join(baseName(file)));
 }

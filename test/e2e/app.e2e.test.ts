@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -18,7 +18,7 @@ const CHROMIUM = process.env.FACETAG_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const UNDATED = new Date('2016-06-15T12:00:00Z');
 
-/** A small library: 12 portraits of 3 people and one photo of a couple. Dates (EXIF DateTimeOriginal) on some. */
+/** A small library: 12 portraits of 3 people and one photo of a couple (plus a damaged file). Dates (EXIF DateTimeOriginal) on some. */
 const PHOTOS: readonly { source: string; date?: string }[] = [
   { source: 'identity/angelina_jolie/deepface_img1.jpg', date: '2011-03-14T10:20:00' },
   { source: 'identity/angelina_jolie/deepface_img2.jpg', date: '2014-07-02T16:05:00' },
@@ -52,6 +52,9 @@ async function makeLibraryFolder(folder: string): Promise<Map<string, string>> {
     await utimes(target, UNDATED, UNDATED);
     dates.set(target, photo.date ?? UNDATED.toISOString());
   }
+  // And one photo cut short in a copy: the library lists it among the photos that could not be read, and why.
+  const whole = await readFile(path.join(SHARED_PHOTOS, PHOTOS[6]!.source));
+  await writeFile(path.join(folder, 'cut-short.jpg'), whole.subarray(0, Math.floor(whole.length / 3)));
   return dates;
 }
 
@@ -179,7 +182,7 @@ describe('the app in Chromium, end to end', () => {
     const progress = page.getByTestId('scan-progress');
     let paused = false;
     try {
-      await progress.getByTestId('scan-counts').filter({ hasText: /^[1-9]\d* of 13 photos$/ }).waitFor({ timeout: 15_000 });
+      await progress.getByTestId('scan-counts').filter({ hasText: /^[1-9]\d* of 14 photos$/ }).waitFor({ timeout: 15_000 });
       await progress.getByRole('button', { name: 'Pause' }).click({ timeout: 2_000 });
       await progress.getByText('Scan paused').waitFor({ timeout: 5_000 });
       paused = true;
@@ -187,7 +190,7 @@ describe('the app in Chromium, end to end', () => {
       // The scan finished before it could be paused: nothing to see, carry on.
     }
     if (paused) {
-      await expect(page.getByTestId('scan-counts').textContent()).resolves.toMatch(/of 13 photos$/);
+      await expect(page.getByTestId('scan-counts').textContent()).resolves.toMatch(/of 14 photos$/);
       await shot('02-library-scan-paused');
       await progress.getByRole('button', { name: 'Resume' }).click();
     }
@@ -198,8 +201,11 @@ describe('the app in Chromium, end to end', () => {
         await shot('failed-scan');
         throw new Error(`The scan did not finish: ${(error as Error).message}\nThe page said: ${await page.locator('main').innerText()}`);
       });
-    await expect(page.getByTestId('library-counts').textContent()).resolves.toMatch(/^13 photos/);
-    await page.locator('.folders li', { hasText: '13 photos' }).waitFor();
+    await expect.poll(() => page.getByTestId('library-counts').textContent()).toMatch(/^14 photos/);
+    await page.locator('.folders li', { hasText: '14 photos' }).waitFor();
+    const errors = page.getByTestId('scan-errors');
+    await errors.getByText('cut-short.jpg').waitFor();
+    await expect(errors.textContent()).resolves.toMatch(/incomplete|cut short|truncat/i);
     await shot('03-library-scanned');
   });
 

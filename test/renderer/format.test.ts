@@ -8,8 +8,10 @@ import {
   formatCaptureDate,
   formatDuration,
   formatEta,
+  formatPercent,
   formatRate,
   progressPercent,
+  scanErrorReason,
   scanOutcome,
 } from '../../src-renderer/lib/format';
 import { parseHash } from '../../src-renderer/lib/router.svelte';
@@ -39,6 +41,14 @@ describe('progress and ETA formatting', () => {
     expect(formatRate(3.14159)).toBe('3.1 photos/s');
     expect(formatRate(12.7)).toBe('13 photos/s');
     expect(formatRate(0)).toBe('— photos/s');
+  });
+
+  it('writes confidences without rounding a doubt away', () => {
+    expect(formatPercent(0.8)).toBe('80%');
+    expect(formatPercent(0.9995)).toBe('over 99%');
+    expect(formatPercent(1)).toBe('100%');
+    expect(formatPercent(0.00006)).toBe('under 1%');
+    expect(formatPercent(null)).toBe('—');
   });
 
   it('computes a percentage that never leaves 0..100, even before the total is known', () => {
@@ -83,6 +93,14 @@ describe('errors and undo in words', () => {
     expect(describeUndone('merge person 4 into 2')).toBe('Undid the merge.');
     expect(describeUndone('add a face to /p/x.jpg')).toBe('Undid adding a face to x.jpg.');
     expect(describeUndone('something new')).toBe('Undid: something new.');
+  });
+
+  it('says why a photo could not be read without repeating its path', () => {
+    const file = '/home/me/Pictures/cut.jpg';
+    expect(scanErrorReason(file, `Cannot open "${file}": the JPEG file is incomplete, its data ends early`)).toBe(
+      'The JPEG file is incomplete, its data ends early.',
+    );
+    expect(scanErrorReason(file, `unsupported format in ${file}`)).toBe('Unsupported format in cut.jpg.');
   });
 
   it('heads the last scan by its outcome', () => {
