@@ -88,8 +88,7 @@ async function runScan(folders: string[], options: DbOption & { json: boolean; w
   try {
     const summary = await scanner.scan(folders);
     progress.done(describeSummary(summary));
-    await importNamesAfterScan(new PeopleService(library.db));
-    reportGrouping(new PeopleService(library.db));
+    await settleNewFaces(new PeopleService(library.db));
     if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else for (const e of summary.errors) process.stdout.write(`error: ${e.file}: ${e.error}\n`);
     return summary.errors.length > 0 ? EXIT_SOME_FAILED : EXIT_OK;
@@ -105,7 +104,12 @@ async function runScan(folders: string[], options: DbOption & { json: boolean; w
   }
 }
 
-/** New faces are grouped into people right after they are indexed. */
+/** After photos are indexed: names already in their XMP come in, then the new faces are grouped into people. */
+async function settleNewFaces(people: PeopleService): Promise<void> {
+  await importNamesAfterScan(people);
+  reportGrouping(people);
+}
+
 function reportGrouping(people: PeopleService): void {
   const g = people.groupNewFaces();
   if (g.faces > 0) process.stderr.write(`grouped ${g.faces} new face(s): ${g.assigned} joined a person, ${g.newPeople} new group(s), ${g.merged} merge(s)\n`);
@@ -132,12 +136,12 @@ async function runWatch(options: DbOption & { workers?: number }): Promise<numbe
   const people = new PeopleService(library.db);
   const catchUp = await scanner.scan(folders);
   process.stderr.write(`up to date: ${describeSummary(catchUp)}\n`);
-  reportGrouping(people);
+  await settleNewFaces(people);
   const watcher = new FolderWatcher(folders, {
     onBatch: async (paths) => {
       const summary = await scanner.syncPaths(paths);
       process.stderr.write(`${new Date().toLocaleTimeString()} ${describeSummary(summary)}\n`);
-      reportGrouping(people);
+      await settleNewFaces(people);
       for (const e of summary.errors) process.stderr.write(`  error: ${e.file}: ${e.error}\n`);
     },
     onError: (error) => process.stderr.write(`facetag: watch: ${(error as Error).message}\n`),

@@ -3,14 +3,14 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiEvents, ApiEventName, ApiMethod, ApiRequest, ApiResponse, PhotoDetails, PhotoFace, PhotoSummary, ScanState } from '../../common/api/contract.js';
 import { ApiError } from '../../common/api/contract.js';
-import type { Box, Landmarks5 } from '../../common/geometry.js';
+import type { Box } from '../../common/geometry.js';
 import type { CaptureSource, ScanProgress, ScanSummary } from '../../common/library.js';
 import type { AssignmentStatus } from '../../common/people.js';
 import { LibraryScanner } from '../library/library-scanner.js';
 import { libraryStatus, openLibrary, type Library } from '../library/open-library.js';
 import { importNamesAfterScan } from '../interop/xmp-import.js';
 import { PeopleError, PeopleService } from '../people/people.service.js';
-import { blobToFloats } from '../store/embedding-blob.js';
+import { blobToLandmarks } from '../store/embedding-blob.js';
 import { SettingsStore } from './settings.store.js';
 
 type Handlers = { [M in ApiMethod]: (request: ApiRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M> };
@@ -25,6 +25,9 @@ interface PhotoRow {
   faces: number;
   error: string | null;
 }
+
+const PHOTO_SUMMARY_SQL = `SELECT p.id, p.path, p.width, p.height, p.captured_at, p.capture_source, p.error,
+  (SELECT count(*) FROM faces f WHERE f.photo_id = p.id) AS faces FROM photos p`;
 
 const toPhotoSummary = (r: PhotoRow): PhotoSummary => ({
   id: r.id,
@@ -125,9 +128,7 @@ export class FacetagCore {
   private photoDetails(photoId: number): PhotoDetails {
     const row = this.library.db
       .prepare(
-        `SELECT p.id, p.path, p.width, p.height, p.captured_at, p.capture_source, p.error,
-                (SELECT count(*) FROM faces f WHERE f.photo_id = p.id) AS faces
-         FROM photos p WHERE p.id = ?`,
+        `${PHOTO_SUMMARY_SQL} WHERE p.id = ?`,
       )
       .get(photoId) as PhotoRow | undefined;
     if (!row) throw new ApiError('not-found', `There is no photo ${photoId}.`);
@@ -155,11 +156,10 @@ export class FacetagCore {
         confidence: number | null;
       }[]
     ).map((f): PhotoFace => {
-      const l = blobToFloats(f.landmarks);
       return {
         id: f.id,
         box: [f.x1, f.y1, f.x2, f.y2] as Box,
-        landmarks: [0, 1, 2, 3, 4].map((k) => [l[2 * k]!, l[2 * k + 1]!]) as unknown as Landmarks5,
+        landmarks: blobToLandmarks(f.landmarks),
         score: f.score,
         quality: f.quality,
         origin: f.origin,
@@ -175,9 +175,7 @@ export class FacetagCore {
   private findPhoto(file: string): PhotoSummary {
     const row = this.library.db
       .prepare(
-        `SELECT p.id, p.path, p.width, p.height, p.captured_at, p.capture_source, p.error,
-                (SELECT count(*) FROM faces f WHERE f.photo_id = p.id) AS faces
-         FROM photos p WHERE p.path = ?`,
+        `${PHOTO_SUMMARY_SQL} WHERE p.path = ?`,
       )
       .get(file) as PhotoRow | undefined;
     if (!row) throw new ApiError('not-found', `${path.basename(file)} is not in the library (any more).`);
@@ -190,9 +188,7 @@ export class FacetagCore {
     const total = db.prepare(`SELECT count(*) FROM photos p ${where}`).pluck().get({ personId }) as number;
     const rows = db
       .prepare(
-        `SELECT p.id, p.path, p.width, p.height, p.captured_at, p.capture_source, p.error,
-                (SELECT count(*) FROM faces f WHERE f.photo_id = p.id) AS faces
-         FROM photos p ${where} ORDER BY p.captured_at IS NULL, p.captured_at, p.path LIMIT @limit OFFSET @offset`,
+        `${PHOTO_SUMMARY_SQL} ${where} ORDER BY p.captured_at IS NULL, p.captured_at, p.path LIMIT @limit OFFSET @offset`,
       )
       .all({ personId, limit, offset }) as PhotoRow[];
     return { total, photos: rows.map(toPhotoSummary) };

@@ -3,7 +3,7 @@ import type { AnalysedFace } from '../../common/face.js';
 import { iou, type Box, type Landmarks5 } from '../../common/geometry.js';
 import type { CaptureTime, LibraryFolder, ScanError, ScanSummary } from '../../common/library.js';
 import type { LibraryDatabase } from './database.js';
-import { blobToFloats, floatsToBlob } from './embedding-blob.js';
+import { blobToFloats, blobToLandmarks, floatsToBlob } from './embedding-blob.js';
 
 /** What the scanner knows about a photo file without reading it. */
 export interface FileFacts {
@@ -50,6 +50,28 @@ export const SAME_FACE_IOU = 0.5;
 
 const now = (): string => new Date().toISOString();
 
+const INDEXED_PHOTO_COLUMNS = 'id, folder_id, path, size, mtime_ms, content_hash, error_code';
+
+interface IndexedPhotoRow {
+  id: number;
+  folder_id: number;
+  path: string;
+  size: number;
+  mtime_ms: number;
+  content_hash: string | null;
+  error_code: string | null;
+}
+
+const toIndexedPhoto = (r: IndexedPhotoRow): IndexedPhoto => ({
+  id: r.id,
+  folderId: r.folder_id,
+  path: r.path,
+  size: r.size,
+  mtimeMs: r.mtime_ms,
+  contentHash: r.content_hash,
+  errorCode: r.error_code,
+});
+
 interface FaceRow {
   id: number;
   photo_id: number;
@@ -64,12 +86,11 @@ interface FaceRow {
 }
 
 function toStoredFace(row: FaceRow): StoredFace {
-  const l = blobToFloats(row.landmarks);
   return {
     id: row.id,
     photoId: row.photo_id,
     box: [row.x1, row.y1, row.x2, row.y2],
-    landmarks: [0, 1, 2, 3, 4].map((k) => [l[2 * k]!, l[2 * k + 1]!] as const) as unknown as Landmarks5,
+    landmarks: blobToLandmarks(row.landmarks),
     score: row.score,
     quality: row.quality,
     embedding: blobToFloats(row.embedding),
@@ -158,52 +179,13 @@ export class LibraryRepository {
   }
 
   photosInFolder(folderId: number): Map<string, IndexedPhoto> {
-    const rows = this.db
-      .prepare(
-        'SELECT id, folder_id, path, size, mtime_ms, content_hash, error_code FROM photos WHERE folder_id = ?',
-      )
-      .all(folderId) as {
-      id: number;
-      folder_id: number;
-      path: string;
-      size: number;
-      mtime_ms: number;
-      content_hash: string | null;
-      error_code: string | null;
-    }[];
-    return new Map(
-      rows.map((r) => [
-        r.path,
-        {
-          id: r.id,
-          folderId: r.folder_id,
-          path: r.path,
-          size: r.size,
-          mtimeMs: r.mtime_ms,
-          contentHash: r.content_hash,
-          errorCode: r.error_code,
-        },
-      ]),
-    );
+    const rows = this.db.prepare(`SELECT ${INDEXED_PHOTO_COLUMNS} FROM photos WHERE folder_id = ?`).all(folderId) as IndexedPhotoRow[];
+    return new Map(rows.map((r) => [r.path, toIndexedPhoto(r)]));
   }
 
   photoByPath(photoPath: string): IndexedPhoto | undefined {
-    const r = this.db
-      .prepare('SELECT id, folder_id, path, size, mtime_ms, content_hash, error_code FROM photos WHERE path = ?')
-      .get(photoPath) as
-      | { id: number; folder_id: number; path: string; size: number; mtime_ms: number; content_hash: string | null; error_code: string | null }
-      | undefined;
-    return (
-      r && {
-        id: r.id,
-        folderId: r.folder_id,
-        path: r.path,
-        size: r.size,
-        mtimeMs: r.mtime_ms,
-        contentHash: r.content_hash,
-        errorCode: r.error_code,
-      }
-    );
+    const r = this.db.prepare(`SELECT ${INDEXED_PHOTO_COLUMNS} FROM photos WHERE path = ?`).get(photoPath) as IndexedPhotoRow | undefined;
+    return r && toIndexedPhoto(r);
   }
 
   facesOfPhoto(photoId: number): StoredFace[] {
