@@ -3,6 +3,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { jpegWithOrientation, storedForOrientation } from '../support/orientation-fixtures.js';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../../src-main/common/raster.js';
@@ -241,42 +242,6 @@ function uprightPicture(): RgbImage {
     }
   }
   return { data, width, height };
-}
-
-/**
- * The picture as a camera stores it with EXIF orientation `n`: where stored pixel (sx, sy) shows in the upright
- * picture (EXIF 2.3: 2 mirrored, 3 upside down, 5..8 stored sideways with rows and columns swapped).
- */
-function storedForOrientation(n: number, upright: RgbImage): RgbImage {
-  const { width: w, height: h } = upright;
-  const sideways = n >= 5;
-  const storedWidth = sideways ? h : w;
-  const storedHeight = sideways ? w : h;
-  const toUpright: Record<number, (sx: number, sy: number) => [number, number]> = {
-    1: (sx, sy) => [sx, sy],
-    2: (sx, sy) => [w - 1 - sx, sy],
-    3: (sx, sy) => [w - 1 - sx, h - 1 - sy],
-    4: (sx, sy) => [sx, h - 1 - sy],
-    5: (sx, sy) => [sy, sx],
-    6: (sx, sy) => [w - 1 - sy, sx],
-    7: (sx, sy) => [w - 1 - sy, h - 1 - sx],
-    8: (sx, sy) => [sy, h - 1 - sx],
-  };
-  const data = new Uint8Array(storedWidth * storedHeight * 3);
-  for (let sy = 0; sy < storedHeight; sy++) {
-    for (let sx = 0; sx < storedWidth; sx++) {
-      const [ux, uy] = toUpright[n]!(sx, sy);
-      data.set(pixelAt(upright, ux, uy), (sy * storedWidth + sx) * 3);
-    }
-  }
-  return { data, width: storedWidth, height: storedHeight };
-}
-
-async function jpegWithOrientation(stored: RgbImage, orientation: number): Promise<Buffer> {
-  return sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } })
-    .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
-    .withMetadata({ orientation })
-    .toBuffer();
 }
 
 describe('loadPhoto: EXIF orientation', () => {
