@@ -11,19 +11,47 @@ const PERSON_SIGMA = 0.06;
 const FACE_SIGMA = 0.025;
 const FACES_PER_PERSON = 20;
 
-function gaussian(random: () => number): number {
+export function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
 }
 
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-function jitter(base: Float32Array, sigma: number, random: () => number): Float32Array {
+export function jitter(base: Float32Array, sigma: number, random: () => number): Float32Array {
   const out = new Float32Array(base.length);
   for (let i = 0; i < base.length; i++) out[i] = base[i]! + sigma * gaussian(random);
   return out;
+}
+
+/**
+ * Fills a library of `faces` synthetic references (FACES_PER_PERSON per synthetic person, person ids from 1) through
+ * `add`, one at a time (no array of a million vectors), and returns the synthetic identities.
+ */
+export function syntheticFaces(
+  real: readonly Float32Array[],
+  faces: number,
+  random: () => number,
+  add: (faceId: number, personId: number, embedding: Float32Array) => void,
+): Float32Array[] {
+  const identities: Float32Array[] = [];
+  for (let i = 0; i < faces; i++) {
+    if (i % FACES_PER_PERSON === 0) identities.push(jitter(real[identities.length % real.length]!, PERSON_SIGMA, random));
+    add(i + 1, identities.length, jitter(identities[identities.length - 1]!, FACE_SIGMA, random));
+  }
+  return identities;
+}
+
+/** New faces of the synthetic people. */
+export function syntheticQueries(identities: readonly Float32Array[], count: number, random: () => number): Float32Array[] {
+  return Array.from({ length: count }, () => jitter(identities[Math.floor(random() * identities.length)]!, FACE_SIGMA, random));
+}
+
+/** Faces of people not in the library: new synthetic identities from the real faces. */
+export function unknownQueries(real: readonly Float32Array[], count: number, random: () => number): Float32Array[] {
+  return Array.from({ length: count }, () => jitter(jitter(real[Math.floor(random() * real.length)]!, PERSON_SIGMA, random), FACE_SIGMA, random));
 }
 
 export interface PeopleScaleFigures {
@@ -38,12 +66,8 @@ export function measurePeopleScale(real: readonly Float32Array[], faces: number)
   const cutoff = Math.max(settings.assign, settings.merge, settings.suggest) + 0.15;
   const random = seeded(faces);
   const index = new ReferenceIndex(real[0]!.length, faces + 2000);
-  const identities: Float32Array[] = [];
-  for (let i = 0; i < faces; i++) {
-    if (i % FACES_PER_PERSON === 0) identities.push(jitter(real[identities.length % real.length]!, PERSON_SIGMA, random));
-    index.add(i + 1, identities.length, i + 1, jitter(identities[identities.length - 1]!, FACE_SIGMA, random));
-  }
-  const queries = Array.from({ length: 1000 }, () => jitter(identities[Math.floor(random() * identities.length)]!, FACE_SIGMA, random));
+  const identities = syntheticFaces(real, faces, random, (faceId, personId, embedding) => index.add(faceId, personId, faceId, embedding));
+  const queries = syntheticQueries(identities, 1000, random);
   const single: number[] = [];
   for (const q of queries.slice(0, 20)) {
     const started = performance.now();

@@ -39,6 +39,7 @@ export interface BestOfYear {
 }
 
 export interface PersonDetails extends PersonSummary {
+  /** The person's faces in capture order: all of them, or the page asked for (people.get: 1,000 by default). */
   readonly faces: PersonFace[];
   readonly bestPerYear: BestOfYear[];
 }

@@ -25,7 +25,10 @@ export const requestSchemas = {
   'scan.cancel': empty,
   'scan.progress': empty,
   'people.list': z.object({ includeHidden: z.boolean().optional(), search: z.string().max(200).optional() }).strict(),
-  'people.get': z.object({ personId: id }).strict(),
+  /** faces: `facesLimit` (default 1,000) of the person's faces in capture order from `facesOffset`; faceCount is the total. */
+  'people.get': z
+    .object({ personId: id, facesOffset: z.number().int().min(0).optional(), facesLimit: z.number().int().min(1).max(100_000).optional() })
+    .strict(),
   'people.name': z.object({ personId: id, name: z.string().trim().min(1).max(200) }).strict(),
   'people.merge': z.object({ personId: id, otherId: id }).strict(),
   'people.split': z.object({ personId: id }).strict(),

@@ -29,6 +29,9 @@ interface PhotoRow {
 const PHOTO_SUMMARY_SQL = `SELECT p.id, p.path, p.width, p.height, p.captured_at, p.capture_source, p.error,
   (SELECT count(*) FROM faces f WHERE f.photo_id = p.id) AS faces FROM photos p`;
 
+/** Faces a person page gets unless it asks for another page (people.get's facesOffset, facesLimit). */
+export const PERSON_PAGE_FACES = 1000;
+
 const toPhotoSummary = (r: PhotoRow): PhotoSummary => ({
   id: r.id,
   path: r.path,
@@ -55,6 +58,8 @@ export class FacetagCore {
 
   constructor(databaseFile?: string) {
     this.library = openLibrary(databaseFile);
+    // 64 MiB of page cache (SQLite's default is 2 MiB): the people pages of a big library read tens of MiB of index.
+    this.library.db.pragma('cache_size = -65536');
     this.settings = new SettingsStore(this.library.db);
     this.people = new PeopleService(this.library.db, { recognizer: this.settings.get().recognizer });
   }
@@ -184,8 +189,15 @@ export class FacetagCore {
 
   private listPhotos(offset: number, limit: number, personId?: number): { total: number; photos: PhotoSummary[] } {
     const db = this.library.db;
-    const where = personId === undefined ? '' : 'WHERE p.id IN (SELECT f.photo_id FROM faces f JOIN face_assignments a ON a.face_id = f.id WHERE a.person_id = @personId)';
-    const total = db.prepare(`SELECT count(*) FROM photos p ${where}`).pluck().get({ personId }) as number;
+    const where =
+      personId === undefined
+        ? ''
+        : 'WHERE p.id IN (SELECT f.photo_id FROM faces f INDEXED BY faces_for_people JOIN face_assignments a ON a.face_id = f.id WHERE a.person_id = @personId)';
+    // A person's photo count is in the people cache (counting 40,000 photos again takes longer than the page).
+    const total =
+      personId === undefined || !this.people.repo.person(personId)
+        ? (db.prepare(`SELECT count(*) FROM photos p ${where}`).pluck().get({ personId }) as number)
+        : this.people.summary(personId).photoCount;
     const rows = db
       .prepare(
         `${PHOTO_SUMMARY_SQL} ${where} ORDER BY p.captured_at IS NULL, p.captured_at, p.path LIMIT @limit OFFSET @offset`,
@@ -244,7 +256,9 @@ export class FacetagCore {
       const needle = search?.trim().toLowerCase();
       return this.people.list({ includeHidden }).filter((p) => !needle || (p.name ?? '').toLowerCase().includes(needle));
     },
-    'people.get': ({ personId }) => this.people.details(personId),
+    // The person page shows the first page of faces; faceCount says how many there are in all.
+    'people.get': ({ personId, facesOffset, facesLimit }) =>
+      this.people.details(personId, { facesOffset: facesOffset ?? 0, facesLimit: facesLimit ?? PERSON_PAGE_FACES }),
     'people.name': ({ personId, name }) => {
       this.people.name(personId, name);
       return this.people.summary(personId);

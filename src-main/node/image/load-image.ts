@@ -30,6 +30,8 @@ export interface DecodedPhoto extends PhotoInfo {
   readonly pixels: RgbImage;
   /** pixels.width / width (1 when not shrunk). */
   readonly scale: number;
+  /** The raw EXIF block from the header parse the decode needed anyway (so callers need not parse it again). */
+  readonly exif?: Buffer;
 }
 
 export const DEFAULT_MAX_PIXELS = 200_000_000;
@@ -63,7 +65,7 @@ export async function loadPhotoFromBuffer(
     const metadata = await sharp(buffer, { limitInputPixels: false }).metadata();
     const info = photoInfo(metadata, file, maxPixels);
     const pixels = await decodeUpright(buffer, metadata, maxPixels, maxSide);
-    return { ...info, pixels, scale: pixels.width / info.width };
+    return { ...info, pixels, scale: pixels.width / info.width, ...(metadata.exif ? { exif: metadata.exif } : {}) };
   } catch (error) {
     throw error instanceof ImageError ? error : explainFailure(error, buffer, file);
   }

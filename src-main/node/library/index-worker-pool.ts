@@ -51,9 +51,14 @@ export class IndexWorkerPool {
   private readonly readyPromise: Promise<void>;
   private readonly setup: WorkerSetup;
   private readonly script = workerScript();
+  private readonly vipsThreads: number;
 
   constructor(pipeline: PipelineOptions = {}, size = defaultPoolSize()) {
-    this.setup = { pipeline: { ...pipeline, session: { intraOpThreads: 1, ...pipeline.session } } };
+    // Each worker gets its share of the cores for onnxruntime's intra-op threads and for libvips: 1 each on machines
+    // with up to 8 cores (one worker per core), more where the pool is capped below the core count.
+    const share = Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, size)));
+    this.setup = { pipeline: { ...pipeline, session: { intraOpThreads: share, ...pipeline.session } } };
+    this.vipsThreads = share;
     const readiness = Array.from({ length: size }, () => {
       const slot: Slot = { worker: undefined, ready: false, busy: undefined };
       this.slots.push(slot);
@@ -75,7 +80,7 @@ export class IndexWorkerPool {
    * that photo alone: the photo gets an error and a new worker takes the slot.
    */
   private start(slot: Slot): Promise<void> {
-    const worker = new Worker(this.script, { workerData: this.setup });
+    const worker = new Worker(this.script, { workerData: { ...this.setup, vipsThreads: this.vipsThreads } });
     slot.worker = worker;
     slot.ready = false;
     return new Promise<void>((resolve, reject) => {

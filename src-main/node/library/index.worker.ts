@@ -13,6 +13,10 @@ if (isMainThread || !parentPort) throw new Error('index.worker runs only inside 
 const port = parentPort;
 const setup = workerData as WorkerSetup;
 
+// libvips threads: the worker's share of the cores (1 with one worker per core), not libvips' default of one per
+// core in every worker, which only adds contention. The setting is process-wide; every worker sets the same value.
+sharp.concurrency((workerData as { vipsThreads?: number }).vipsThreads ?? 1);
+
 function post(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
@@ -33,10 +37,9 @@ async function analyse(pipeline: FacePipeline, file: string, unlessHash?: string
   const { bytes, size, mtimeMs, contentHash } = await readOnce(file);
   if (contentHash === unlessHash) return { kind: 'same-content', size, mtimeMs, contentHash };
   const photo = await loadPhotoFromBuffer(bytes, file, { maxSide: WORKING_MAX_SIDE });
-  const [analysis, sharpness, metadata] = await Promise.all([
+  const [analysis, sharpness] = await Promise.all([
     pipeline.analyse(photo, async (longSide) => (await loadPhotoFromBuffer(bytes, file, { maxSide: longSide })).pixels),
     photoSharpness(photo.pixels),
-    sharp(bytes, { limitInputPixels: false }).metadata(),
   ]);
   const dim = pipeline.recognizer.embeddingSize;
   const embeddings = new Float32Array(analysis.faces.length * dim);
@@ -50,7 +53,7 @@ async function analyse(pipeline: FacePipeline, file: string, unlessHash?: string
     width: analysis.width,
     height: analysis.height,
     orientation: analysis.orientation,
-    capture: captureTimeOf(metadata.exif, mtimeMs),
+    capture: captureTimeOf(photo.exif, mtimeMs),
     sharpness,
     detectorId: analysis.detectorId,
     recognizerId: analysis.recognizerId,

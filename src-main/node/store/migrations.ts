@@ -181,6 +181,68 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT;
       `),
   },
+  {
+    version: 4,
+    name: 'scale: people statistics cache, review queue index',
+    up: (db) =>
+      db.exec(`
+        -- What the people list shows about each person (counts, first and last seen, best face), derived from
+        -- face_assignments, faces and photos. A row is recomputed when its person is in person_stats_stale, which
+        -- the triggers below fill on every change the figures depend on (foreign-key cascades fire them too).
+        CREATE TABLE person_stats (
+          person_id INTEGER PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+          face_count INTEGER NOT NULL,
+          photo_count INTEGER NOT NULL,
+          first_at TEXT,
+          first_source TEXT,
+          first_path TEXT,
+          last_at TEXT,
+          last_source TEXT,
+          last_path TEXT,
+          best_face_id INTEGER,
+          best_path TEXT,
+          best_per_year TEXT NOT NULL DEFAULT '[]'
+        ) STRICT;
+        CREATE TABLE person_stats_stale (
+          person_id INTEGER PRIMARY KEY
+        ) STRICT;
+        INSERT INTO person_stats_stale (person_id) SELECT id FROM people;
+
+        -- (Not INSERT OR IGNORE: inside a trigger, the outer statement's conflict policy would replace the IGNORE.)
+        CREATE TRIGGER person_stats_person_added AFTER INSERT ON people BEGIN
+          INSERT INTO person_stats_stale (person_id) SELECT new.id WHERE new.id NOT IN (SELECT person_id FROM person_stats_stale);
+        END;
+        -- BEFORE: an INSERT OR REPLACE (an undo) drops the row it replaces without a delete trigger.
+        CREATE TRIGGER person_stats_assignment_added BEFORE INSERT ON face_assignments BEGIN
+          INSERT INTO person_stats_stale (person_id) SELECT new.person_id WHERE new.person_id NOT IN (SELECT person_id FROM person_stats_stale);
+          INSERT INTO person_stats_stale (person_id) SELECT person_id FROM face_assignments
+            WHERE face_id = new.face_id AND person_id NOT IN (SELECT person_id FROM person_stats_stale);
+        END;
+        CREATE TRIGGER person_stats_assignment_moved AFTER UPDATE OF person_id, face_id ON face_assignments BEGIN
+          INSERT INTO person_stats_stale (person_id) SELECT old.person_id WHERE old.person_id NOT IN (SELECT person_id FROM person_stats_stale);
+          INSERT INTO person_stats_stale (person_id) SELECT new.person_id WHERE new.person_id NOT IN (SELECT person_id FROM person_stats_stale);
+        END;
+        CREATE TRIGGER person_stats_assignment_removed AFTER DELETE ON face_assignments BEGIN
+          INSERT INTO person_stats_stale (person_id) SELECT old.person_id WHERE old.person_id NOT IN (SELECT person_id FROM person_stats_stale);
+        END;
+        CREATE TRIGGER person_stats_face_changed AFTER UPDATE OF quality, photo_id ON faces BEGIN
+          INSERT INTO person_stats_stale (person_id) SELECT person_id FROM face_assignments
+            WHERE face_id = new.id AND person_id NOT IN (SELECT person_id FROM person_stats_stale);
+        END;
+        CREATE TRIGGER person_stats_photo_changed AFTER UPDATE OF captured_at, capture_source, path, sharpness ON photos BEGIN
+          INSERT INTO person_stats_stale (person_id)
+            SELECT DISTINCT a.person_id FROM faces f JOIN face_assignments a ON a.face_id = f.id
+            WHERE f.photo_id = new.id AND a.person_id NOT IN (SELECT person_id FROM person_stats_stale);
+        END;
+
+        -- A slim copy of what the people pages read of each face, so that listing a person's 50,000 faces does not
+        -- read their embeddings' pages.
+        CREATE INDEX faces_for_people ON faces(id, photo_id, quality, x1, y1, x2, y2);
+
+        -- The review queue walks the unconfirmed faces most doubtful first.
+        CREATE INDEX face_assignments_to_review ON face_assignments(confidence, face_id) WHERE status != 'confirmed';
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,186 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import sharp from 'sharp';
+import type { Detection } from '../src-main/common/face.js';
+import { scaleBox, scaleLandmarks } from '../src-main/common/geometry.js';
+import { measureFaceQuality } from '../src-main/common/face-quality.js';
+import { IndexWorkerPool } from '../src-main/node/library/index-worker-pool.js';
+import { loadPhotoFromBuffer, type DecodedPhoto } from '../src-main/node/image/load-image.js';
+import { alignFace } from '../src-main/node/vision/face-chip.js';
+import { FacePipeline, WORKING_MAX_SIDE } from '../src-main/node/vision/face-pipeline.js';
+import { detectWithPolicy } from '../src-main/node/vision/resolution-policy.js';
+import { sharedPhotos } from './photo-set.js';
+
+export interface ThroughputFigures {
+  readonly photos: number;
+  readonly faces: number;
+  readonly cores: number;
+  /** Single-thread milliseconds per photo of each stage measured alone (decode includes second-pass decodes). */
+  readonly decodeMsPerPhoto: number;
+  readonly detectMsPerPhoto: number;
+  readonly alignEmbedMsPerPhoto: number;
+  /** cores * 1000 / (decode + detect + align/embed per photo). */
+  readonly limitPhotosPerS: number;
+  /** IndexWorkerPool, default size, 'analyse' tasks over the same photos (after one warm-up photo per worker). */
+  readonly pipelinePhotosPerS: number;
+  readonly pipelineVsLimit: number;
+  readonly poolSize: number;
+  /** Process CPU time (all threads) per photo: the stages alone, and the pipeline (pool) run. Robust to other load. */
+  readonly stagesCpuMsPerPhoto: number;
+  readonly pipelineCpuMsPerPhoto: number;
+  /** stagesCpuMsPerPhoto / pipelineCpuMsPerPhoto: 1 when the pipeline spends no CPU beyond the stages. */
+  readonly cpuEfficiency: number;
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * The limit of this stack and the real indexing path's throughput on the same photos. The limit: each stage alone,
+ * one thread, bytes already in memory (decode with shrink-on-load to WORKING_MAX_SIDE plus any second-pass decode
+ * the resolution policy asks for; detection with the policy; align + embed + quality of the photo's faces), summed
+ * per photo and divided over os.availableParallelism() cores. File reading, hashing, EXIF and the photo's
+ * sharpness are pipeline work the limit does not count.
+ */
+export async function measureThroughput(files: readonly string[]): Promise<ThroughputFigures> {
+  const cores = os.availableParallelism();
+  const bytes = files.map((f) => readFileSync(f));
+  let decodeMs = 0;
+  let detectMs = 0;
+  let alignEmbedMs = 0;
+  let faces = 0;
+  let stagesCpuMs = 0;
+  const pipeline = await FacePipeline.open({ session: { intraOpThreads: 1 } });
+  const vipsThreads = sharp.concurrency();
+  sharp.concurrency(1); // one thread: libvips would otherwise decode with one thread per core
+  try {
+    await pipeline.analyse(await loadPhotoFromBuffer(bytes[0]!, files[0]!, { maxSide: WORKING_MAX_SIDE })); // warm-up
+    const cpu = process.cpuUsage();
+    const decoded: (DecodedPhoto | undefined)[] = [];
+    for (let i = 0; i < files.length; i++) {
+      const t = performance.now();
+      decoded.push(await loadPhotoFromBuffer(bytes[i]!, files[i]!, { maxSide: WORKING_MAX_SIDE }).catch(() => undefined));
+      decodeMs += performance.now() - t;
+    }
+    const detections: Detection[][] = [];
+    for (let i = 0; i < files.length; i++) {
+      const photo = decoded[i];
+      if (!photo) {
+        detections.push([]);
+        continue;
+      }
+      let loadMs = 0;
+      const load = async (longSide: number) => {
+        const t = performance.now();
+        const larger = (await loadPhotoFromBuffer(bytes[i]!, files[i]!, { maxSide: longSide })).pixels;
+        loadMs += performance.now() - t;
+        return larger;
+      };
+      const t = performance.now();
+      const found = await detectWithPolicy(pipeline.detector, { width: photo.width, height: photo.height, pixels: photo.pixels, load });
+      detectMs += performance.now() - t - loadMs;
+      decodeMs += loadMs;
+      detections.push(found.faces.map((d) => ({ ...d, box: scaleBox(d.box, photo.scale), landmarks: scaleLandmarks(d.landmarks, photo.scale) })));
+    }
+    const { recognizer } = pipeline;
+    const t = performance.now();
+    for (let i = 0; i < files.length; i++) {
+      const photo = decoded[i];
+      if (!photo || detections[i]!.length === 0) continue;
+      const chips = detections[i]!.map((d) => alignFace(photo.pixels, d.landmarks, recognizer.template, recognizer.chipSize));
+      await recognizer.embed(chips);
+      detections[i]!.forEach((d, j) => measureFaceQuality(d, chips[j]!, photo.scale));
+      faces += chips.length;
+    }
+    alignEmbedMs = performance.now() - t;
+    stagesCpuMs = cpuMsSince(cpu);
+  } finally {
+    sharp.concurrency(vipsThreads);
+    await pipeline.close();
+  }
+
+  const pool = new IndexWorkerPool();
+  let pipelineMs: number;
+  let pipelineCpuMs: number;
+  try {
+    await pool.ready();
+    await Promise.all(files.slice(0, pool.size).map((file) => pool.run({ kind: 'analyse', file })));
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    await Promise.all(files.map((file) => pool.run({ kind: 'analyse', file })));
+    pipelineMs = performance.now() - t;
+    pipelineCpuMs = cpuMsSince(cpu);
+  } finally {
+    await pool.close();
+  }
+
+  const n = files.length;
+  const perPhoto = (decodeMs + detectMs + alignEmbedMs) / n;
+  const limitPhotosPerS = (cores * 1000) / perPhoto;
+  const pipelinePhotosPerS = (n * 1000) / pipelineMs;
+  return {
+    photos: n,
+    faces,
+    cores,
+    decodeMsPerPhoto: decodeMs / n,
+    detectMsPerPhoto: detectMs / n,
+    alignEmbedMsPerPhoto: alignEmbedMs / n,
+    limitPhotosPerS,
+    pipelinePhotosPerS,
+    pipelineVsLimit: pipelinePhotosPerS / limitPhotosPerS,
+    poolSize: pool.size,
+    stagesCpuMsPerPhoto: stagesCpuMs / n,
+    pipelineCpuMsPerPhoto: pipelineCpuMs / n,
+    cpuEfficiency: stagesCpuMs / pipelineCpuMs,
+  };
+}
+
+/** Camera-size copies: each photo upright, its long side 4000 px (4000 x 3000 for 4:3), JPEG quality 90. */
+export async function cameraSizeCopies(files: readonly string[], dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const [i, file] of files.entries()) {
+    const target = path.join(dir, `${String(i).padStart(3, '0')}.jpg`);
+    try {
+      await sharp(file).rotate().resize({ width: 4000, height: 4000, fit: 'inside' }).jpeg({ quality: 90 }).toFile(target);
+      out.push(target);
+    } catch {
+      // unreadable originals are skipped
+    }
+  }
+  return out;
+}
+
+function describe(label: string, f: ThroughputFigures): string {
+  const r = (x: number, d = 1) => x.toFixed(d);
+  return (
+    `${label}: ${f.photos} photos, ${f.faces} faces, ${f.cores} cores | decode ${r(f.decodeMsPerPhoto)} ms, ` +
+    `detect ${r(f.detectMsPerPhoto)} ms, align+embed ${r(f.alignEmbedMsPerPhoto)} ms per photo | limit ` +
+    `${r(f.limitPhotosPerS)} photos/s, pipeline (pool of ${f.poolSize}) ${r(f.pipelinePhotosPerS)} photos/s = ` +
+    `${r(f.pipelineVsLimit, 2)} of the limit | CPU per photo: stages ${r(f.stagesCpuMsPerPhoto)} ms, pipeline ` +
+    `${r(f.pipelineCpuMsPerPhoto)} ms (efficiency ${r(f.cpuEfficiency, 2)}) | load average ${r(os.loadavg()[0]!, 2)}`
+  );
+}
+
+async function main(): Promise<void> {
+  const which = process.argv[2] ?? 'both';
+  const originals = sharedPhotos();
+  if (which !== '12mp') process.stdout.write(`${describe('originals', await measureThroughput(originals))}\n`);
+  if (which !== 'originals') {
+    // argv[3]: a folder of copies made by an earlier run, to skip making them again.
+    const reuse = process.argv[3];
+    const dir = reuse ?? mkdtempSync(path.join(os.tmpdir(), 'facetag-12mp-'));
+    try {
+      const copies = reuse ? readdirSync(dir).sort().map((f) => path.join(dir, f)) : await cameraSizeCopies(originals, dir);
+      process.stdout.write(`${describe(`12 MP copies (${copies.length} of ${originals.length})`, await measureThroughput(copies))}\n`);
+    } finally {
+      if (!reuse) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
