@@ -1,7 +1,3 @@
-import { performance } from 'node:perf_hooks';
-import { ReferenceIndex } from '../src-main/common/grouping.js';
-import { findRecognizerModel } from '../src-main/node/models/model-store.js';
-
 /**
  * Synthetic people from real embeddings: each synthetic person is a real face's embedding moved by Gaussian noise
  * of PERSON_SIGMA per dimension (a new identity: about as far from the others as real people are), and each of
@@ -52,34 +48,4 @@ export function syntheticQueries(identities: readonly Float32Array[], count: num
 /** Faces of people not in the library: new synthetic identities from the real faces. */
 export function unknownQueries(real: readonly Float32Array[], count: number, random: () => number): Float32Array[] {
   return Array.from({ length: count }, () => jitter(jitter(real[Math.floor(random() * real.length)]!, PERSON_SIGMA, random), FACE_SIGMA, random));
-}
-
-export interface PeopleScaleFigures {
-  readonly faces: number;
-  readonly suggestionMs: number;
-  readonly group1000Ms: number;
-}
-
-/** Suggestion for one new face, and placing 1,000 new faces, against `faces` synthetic references. */
-export function measurePeopleScale(real: readonly Float32Array[], faces: number): PeopleScaleFigures {
-  const settings = findRecognizerModel().grouping;
-  const cutoff = Math.max(settings.assign, settings.merge, settings.suggest) + 0.15;
-  const random = seeded(faces);
-  const index = new ReferenceIndex(real[0]!.length, faces + 2000);
-  const identities = syntheticFaces(real, faces, random, (faceId, personId, embedding) => index.add(faceId, personId, faceId, embedding));
-  const queries = syntheticQueries(identities, 1000, random);
-  const single: number[] = [];
-  for (const q of queries.slice(0, 20)) {
-    const started = performance.now();
-    index.candidates(q, settings.neighbours, cutoff);
-    single.push(performance.now() - started);
-  }
-  const started = performance.now();
-  queries.forEach((q, i) => {
-    const [best] = index.candidates(q, settings.neighbours, cutoff);
-    index.add(faces + i + 1, best && best.link < settings.assign ? best.personId : 1e9 + i, faces + i + 1, q);
-  });
-  const group1000Ms = performance.now() - started;
-  single.sort((a, b) => a - b);
-  return { faces, suggestionMs: single[single.length >> 1]!, group1000Ms };
 }
