@@ -15,6 +15,7 @@ import {
   sizeScore,
 } from '../../src-main/common/face-quality.js';
 import { applyAffineToPoints, similarityFromParams } from '../../src-main/common/similarity-transform.js';
+import { gaussianBlur } from '../support/blur.js';
 
 const DLIB_TEMPLATE: Landmarks5 = [
   [47.5492, 46.599],
@@ -60,27 +61,6 @@ function syntheticFaceChip(size = 150): RgbImage {
   return { data, width: size, height: size };
 }
 
-/** Separable Gaussian blur of an RGB image, edges clamped. */
-function gaussianBlur(image: RgbImage, sigma: number): RgbImage {
-  const { width: w, height: h, data } = image;
-  const r = Math.ceil(sigma * 3);
-  const kernel = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
-  const total = kernel.reduce((a, b) => a + b, 0);
-  const k = kernel.map((v) => v / total);
-  const tmp = new Float32Array(data.length);
-  const out = new Uint8Array(data.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
-    let a = 0;
-    for (let i = -r; i <= r; i++) a += k[i + r]! * data[(y * w + Math.min(w - 1, Math.max(0, x + i))) * 3 + c]!;
-    tmp[(y * w + x) * 3 + c] = a;
-  }
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
-    let a = 0;
-    for (let i = -r; i <= r; i++) a += k[i + r]! * tmp[(Math.min(h - 1, Math.max(0, y + i)) * w + x) * 3 + c]!;
-    out[(y * w + x) * 3 + c] = Math.round(a);
-  }
-  return { data: out, width: w, height: h };
-}
 
 /** A frontal face's landmarks in a photo: the dlib template scaled so the eyes are `eyeDistance` apart. */
 function frontal(eyeDistance = 120, offset: Point = [400, 300]): Landmarks5 {

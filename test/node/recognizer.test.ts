@@ -18,6 +18,7 @@ import { alignFace } from '../../src-main/node/vision/face-chip.js';
 import { chipToTensorData, createRecognizer } from '../../src-main/node/vision/onnx-recognizer.js';
 import type { FaceRecognizer } from '../../src-main/node/vision/recognizer.js';
 import { MODELS_DIR, SHARED_PHOTOS } from '../support/paths.js';
+import { gaussianBlur } from '../support/blur.js';
 
 const manifest = manifestSchema.parse(JSON.parse(readFileSync(path.join(MODELS_DIR, 'manifest.json'), 'utf8')));
 const dlibSpec = manifest.models.find((m) => m.id === 'dlib_resnet128') as RecognizerModel;
@@ -91,26 +92,6 @@ function accuracyAt(threshold: number, same: readonly number[], different: reado
   return ok / (same.length + different.length);
 }
 
-function blur(image: RgbImage, sigma: number): RgbImage {
-  const { width: w, height: h, data } = image;
-  const r = Math.ceil(sigma * 3);
-  const raw = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
-  const total = raw.reduce((a, b) => a + b, 0);
-  const k = raw.map((v) => v / total);
-  const tmp = new Float32Array(data.length);
-  const out = new Uint8Array(data.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
-    let a = 0;
-    for (let i = -r; i <= r; i++) a += k[i + r]! * data[(y * w + Math.min(w - 1, Math.max(0, x + i))) * 3 + c]!;
-    tmp[(y * w + x) * 3 + c] = a;
-  }
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
-    let a = 0;
-    for (let i = -r; i <= r; i++) a += k[i + r]! * tmp[(Math.min(h - 1, Math.max(0, y + i)) * w + x) * 3 + c]!;
-    out[(y * w + x) * 3 + c] = Math.round(a);
-  }
-  return { data: out, width: w, height: h };
-}
 
 describe('chipToTensorData', () => {
   const chip: RgbImage = { data: Uint8Array.from([10, 20, 30, 40, 50, 60]), width: 2, height: 1 };
@@ -270,7 +251,7 @@ describe('onnx recognizer (dlib_resnet128) on the identity photos', () => {
     );
     for (const face of faces.slice(0, 12)) {
       const q = measureFaceQuality(face.detection, face.chip, face.scale);
-      const qb = measureFaceQuality(face.detection, blur(face.chip, 1.5), face.scale);
+      const qb = measureFaceQuality(face.detection, gaussianBlur(face.chip, 1.5), face.scale);
       expect(q.eyeDistancePx).toBeGreaterThan(40);
       expect(qb.sharpness).toBeLessThan(q.sharpness);
       expect(qb.sharpness).toBeLessThan(0.4);

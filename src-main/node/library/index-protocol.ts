@@ -1,6 +1,6 @@
 import type { Detection, FaceQuality } from '../../common/face.js';
-import type { CaptureTime } from '../../common/library.js';
 import type { PipelineOptions } from '../vision/face-pipeline.js';
+import type { PhotoMetadata } from '../store/library.repository.js';
 
 /** Messages between the scanner (main thread) and its index workers. */
 export type IndexTask =
@@ -18,16 +18,8 @@ export interface AnalysedFaceMessage extends Detection {
   readonly quality: FaceQuality;
 }
 
-export interface AnalyseResult extends FileIdentity {
+export interface AnalyseResult extends FileIdentity, PhotoMetadata {
   readonly kind: 'analyse';
-  readonly format: string;
-  readonly width: number;
-  readonly height: number;
-  readonly orientation: number;
-  readonly capture: CaptureTime;
-  readonly sharpness: number;
-  readonly detectorId: string;
-  readonly recognizerId: string;
   readonly faces: readonly AnalysedFaceMessage[];
   /** All faces' embeddings back to back (faces.length x embeddingSize), transferred, not copied. */
   readonly embeddings: Float32Array;

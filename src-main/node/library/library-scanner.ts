@@ -57,21 +57,8 @@ function toRecord(facts: FileFacts, result: AnalyseResult): PhotoAnalysisRecord 
     ...face,
     embedding: result.embeddings.subarray(i * dim, (i + 1) * dim),
   }));
-  return {
-    path: facts.path,
-    size: result.size,
-    mtimeMs: result.mtimeMs,
-    contentHash: result.contentHash,
-    format: result.format,
-    width: result.width,
-    height: result.height,
-    orientation: result.orientation,
-    capture: result.capture,
-    sharpness: result.sharpness,
-    detectorId: result.detectorId,
-    recognizerId: result.recognizerId,
-    faces,
-  };
+  const { kind: _kind, embeddings: _embeddings, faces: _faces, ...identityAndMetadata } = result;
+  return { ...identityAndMetadata, path: facts.path, faces };
 }
 
 /**

@@ -19,8 +19,8 @@ export interface IndexedPhoto extends FileFacts {
   readonly errorCode: string | null;
 }
 
-export interface PhotoAnalysisRecord extends FileFacts {
-  readonly contentHash: string;
+/** What indexing learns about a photo besides its faces. */
+export interface PhotoMetadata {
   readonly format: string;
   readonly width: number;
   readonly height: number;
@@ -29,6 +29,10 @@ export interface PhotoAnalysisRecord extends FileFacts {
   readonly sharpness: number;
   readonly detectorId: string;
   readonly recognizerId: string;
+}
+
+export interface PhotoAnalysisRecord extends FileFacts, PhotoMetadata {
+  readonly contentHash: string;
   readonly faces: readonly AnalysedFace[];
 }
 
