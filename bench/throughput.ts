@@ -18,21 +18,49 @@ export interface ThroughputFigures {
   readonly photos: number;
   readonly faces: number;
   readonly cores: number;
-  /** Single-thread milliseconds per photo of each stage measured alone (decode includes second-pass decodes). */
+  /**
+   * CPU milliseconds per photo of each stage measured alone, one thread (decode includes second-pass decodes):
+   * the cost on one core. CPU time, not wall time: a stage "alone" still runs helper threads (V8's garbage
+   * collector, libuv) on the idle second core, which its wall time would get for free.
+   */
   readonly decodeMsPerPhoto: number;
   readonly detectMsPerPhoto: number;
   readonly alignEmbedMsPerPhoto: number;
-  /** cores * 1000 / (decode + detect + align/embed per photo). */
+  /** The same stages' wall milliseconds per photo, for reference. */
+  readonly stagesWallMsPerPhoto: number;
+  /** cores * 1000 / (decode + detect + align/embed CPU per photo). */
   readonly limitPhotosPerS: number;
   /** IndexWorkerPool, default size, 'analyse' tasks over the same photos (after one warm-up photo per worker). */
   readonly pipelinePhotosPerS: number;
   readonly pipelineVsLimit: number;
   readonly poolSize: number;
-  /** Process CPU time (all threads) per photo: the stages alone, and the pipeline (pool) run. Robust to other load. */
-  readonly stagesCpuMsPerPhoto: number;
+  /** Process CPU time (all threads) per photo of the pipeline (pool) run. */
   readonly pipelineCpuMsPerPhoto: number;
-  /** stagesCpuMsPerPhoto / pipelineCpuMsPerPhoto: 1 when the pipeline spends no CPU beyond the stages. */
+  /** stages' CPU / pipeline's CPU per photo: 1 when the pipeline spends no CPU beyond the stages. */
   readonly cpuEfficiency: number;
+}
+
+/** Wall and CPU milliseconds spent in measured calls. */
+class StageClock {
+  wallMs = 0;
+  cpuMs = 0;
+
+  async time<T>(work: () => Promise<T>): Promise<T> {
+    const wall = performance.now();
+    const cpu = process.cpuUsage();
+    try {
+      return await work();
+    } finally {
+      this.wallMs += performance.now() - wall;
+      this.cpuMs += cpuMsSince(cpu);
+    }
+  }
+
+  /** Takes time measured by another clock out of this one (work nested inside this clock's calls). */
+  exclude(inner: { wallMs: number; cpuMs: number }): void {
+    this.wallMs -= inner.wallMs;
+    this.cpuMs -= inner.cpuMs;
+  }
 }
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {
@@ -43,67 +71,14 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 /**
  * The limit of this stack and the real indexing path's throughput on the same photos. The limit: each stage alone,
  * one thread, bytes already in memory (decode with shrink-on-load to WORKING_MAX_SIDE plus any second-pass decode
- * the resolution policy asks for; detection with the policy; align + embed + quality of the photo's faces), summed
- * per photo and divided over os.availableParallelism() cores. File reading, hashing, EXIF and the photo's
- * sharpness are pipeline work the limit does not count.
+ * the resolution policy asks for; detection with the policy; align + embed + quality of the photo's faces), its CPU
+ * time summed per photo and divided over os.availableParallelism() cores. File reading, hashing, EXIF and the
+ * photo's sharpness are pipeline work the limit does not count.
  */
 export async function measureThroughput(files: readonly string[]): Promise<ThroughputFigures> {
   const cores = os.availableParallelism();
   const bytes = files.map((f) => readFileSync(f));
-  let decodeMs = 0;
-  let detectMs = 0;
-  let alignEmbedMs = 0;
-  let faces = 0;
-  let stagesCpuMs = 0;
-  const pipeline = await FacePipeline.open({ session: { intraOpThreads: 1 } });
-  const vipsThreads = sharp.concurrency();
-  sharp.concurrency(1); // one thread: libvips would otherwise decode with one thread per core
-  try {
-    await pipeline.analyse(await loadPhotoFromBuffer(bytes[0]!, files[0]!, { maxSide: WORKING_MAX_SIDE })); // warm-up
-    const cpu = process.cpuUsage();
-    const decoded: (DecodedPhoto | undefined)[] = [];
-    for (let i = 0; i < files.length; i++) {
-      const t = performance.now();
-      decoded.push(await loadPhotoFromBuffer(bytes[i]!, files[i]!, { maxSide: WORKING_MAX_SIDE }).catch(() => undefined));
-      decodeMs += performance.now() - t;
-    }
-    const detections: Detection[][] = [];
-    for (let i = 0; i < files.length; i++) {
-      const photo = decoded[i];
-      if (!photo) {
-        detections.push([]);
-        continue;
-      }
-      let loadMs = 0;
-      const load = async (longSide: number) => {
-        const t = performance.now();
-        const larger = (await loadPhotoFromBuffer(bytes[i]!, files[i]!, { maxSide: longSide })).pixels;
-        loadMs += performance.now() - t;
-        return larger;
-      };
-      const t = performance.now();
-      const found = await detectWithPolicy(pipeline.detector, { width: photo.width, height: photo.height, pixels: photo.pixels, load });
-      detectMs += performance.now() - t - loadMs;
-      decodeMs += loadMs;
-      detections.push(found.faces.map((d) => ({ ...d, box: scaleBox(d.box, photo.scale), landmarks: scaleLandmarks(d.landmarks, photo.scale) })));
-    }
-    const { recognizer } = pipeline;
-    const t = performance.now();
-    for (let i = 0; i < files.length; i++) {
-      const photo = decoded[i];
-      if (!photo || detections[i]!.length === 0) continue;
-      const chips = detections[i]!.map((d) => alignFace(photo.pixels, d.landmarks, recognizer.template, recognizer.chipSize));
-      await recognizer.embed(chips);
-      detections[i]!.forEach((d, j) => measureFaceQuality(d, chips[j]!, photo.scale));
-      faces += chips.length;
-    }
-    alignEmbedMs = performance.now() - t;
-    stagesCpuMs = cpuMsSince(cpu);
-  } finally {
-    sharp.concurrency(vipsThreads);
-    await pipeline.close();
-  }
-
+  // The pool first, in a fresh process: the stages below leave hundreds of MB of decoded photos to the collector.
   const pool = new IndexWorkerPool();
   let pipelineMs: number;
   let pipelineCpuMs: number;
@@ -119,22 +94,71 @@ export async function measureThroughput(files: readonly string[]): Promise<Throu
     await pool.close();
   }
 
+  const decode = new StageClock();
+  const detect = new StageClock();
+  const alignEmbed = new StageClock();
+  let faces = 0;
+  const pipeline = await FacePipeline.open({ session: { intraOpThreads: 1 } });
+  const vipsThreads = sharp.concurrency();
+  sharp.concurrency(1); // one thread: libvips would otherwise decode with one thread per core
+  sharp.cache(false); // as in the index workers
+  try {
+    await pipeline.analyse(await loadPhotoFromBuffer(bytes[0]!, files[0]!, { maxSide: WORKING_MAX_SIDE })); // warm-up
+    const decoded: (DecodedPhoto | undefined)[] = [];
+    for (let i = 0; i < files.length; i++) {
+      decoded.push(await decode.time(() => loadPhotoFromBuffer(bytes[i]!, files[i]!, { maxSide: WORKING_MAX_SIDE })).catch(() => undefined));
+    }
+    const detections: Detection[][] = [];
+    for (let i = 0; i < files.length; i++) {
+      const photo = decoded[i];
+      if (!photo) {
+        detections.push([]);
+        continue;
+      }
+      const secondDecode = new StageClock();
+      const load = async (longSide: number) =>
+        (await secondDecode.time(() => loadPhotoFromBuffer(bytes[i]!, files[i]!, { maxSide: longSide }))).pixels;
+      const found = await detect.time(() =>
+        detectWithPolicy(pipeline.detector, { width: photo.width, height: photo.height, pixels: photo.pixels, load }),
+      );
+      detect.exclude(secondDecode);
+      decode.wallMs += secondDecode.wallMs;
+      decode.cpuMs += secondDecode.cpuMs;
+      detections.push(found.faces.map((d) => ({ ...d, box: scaleBox(d.box, photo.scale), landmarks: scaleLandmarks(d.landmarks, photo.scale) })));
+    }
+    const { recognizer } = pipeline;
+    for (let i = 0; i < files.length; i++) {
+      const photo = decoded[i];
+      if (!photo || detections[i]!.length === 0) continue;
+      await alignEmbed.time(async () => {
+        const chips = detections[i]!.map((d) => alignFace(photo.pixels, d.landmarks, recognizer.template, recognizer.chipSize));
+        await recognizer.embed(chips);
+        detections[i]!.forEach((d, j) => measureFaceQuality(d, chips[j]!, photo.scale));
+      });
+      faces += detections[i]!.length;
+    }
+  } finally {
+    sharp.concurrency(vipsThreads);
+    sharp.cache(true);
+    await pipeline.close();
+  }
+
   const n = files.length;
-  const perPhoto = (decodeMs + detectMs + alignEmbedMs) / n;
-  const limitPhotosPerS = (cores * 1000) / perPhoto;
+  const stagesCpuMs = decode.cpuMs + detect.cpuMs + alignEmbed.cpuMs;
+  const limitPhotosPerS = (cores * 1000 * n) / stagesCpuMs;
   const pipelinePhotosPerS = (n * 1000) / pipelineMs;
   return {
     photos: n,
     faces,
     cores,
-    decodeMsPerPhoto: decodeMs / n,
-    detectMsPerPhoto: detectMs / n,
-    alignEmbedMsPerPhoto: alignEmbedMs / n,
+    decodeMsPerPhoto: decode.cpuMs / n,
+    detectMsPerPhoto: detect.cpuMs / n,
+    alignEmbedMsPerPhoto: alignEmbed.cpuMs / n,
+    stagesWallMsPerPhoto: (decode.wallMs + detect.wallMs + alignEmbed.wallMs) / n,
     limitPhotosPerS,
     pipelinePhotosPerS,
     pipelineVsLimit: pipelinePhotosPerS / limitPhotosPerS,
     poolSize: pool.size,
-    stagesCpuMsPerPhoto: stagesCpuMs / n,
     pipelineCpuMsPerPhoto: pipelineCpuMs / n,
     cpuEfficiency: stagesCpuMs / pipelineCpuMs,
   };
@@ -158,11 +182,11 @@ export async function cameraSizeCopies(files: readonly string[], dir: string): P
 function describe(label: string, f: ThroughputFigures): string {
   const r = (x: number, d = 1) => x.toFixed(d);
   return (
-    `${label}: ${f.photos} photos, ${f.faces} faces, ${f.cores} cores | decode ${r(f.decodeMsPerPhoto)} ms, ` +
-    `detect ${r(f.detectMsPerPhoto)} ms, align+embed ${r(f.alignEmbedMsPerPhoto)} ms per photo | limit ` +
+    `${label}: ${f.photos} photos, ${f.faces} faces, ${f.cores} cores | CPU per photo: decode ${r(f.decodeMsPerPhoto)} ms, ` +
+    `detect ${r(f.detectMsPerPhoto)} ms, align+embed ${r(f.alignEmbedMsPerPhoto)} ms (wall ${r(f.stagesWallMsPerPhoto)} ms) | limit ` +
     `${r(f.limitPhotosPerS)} photos/s, pipeline (pool of ${f.poolSize}) ${r(f.pipelinePhotosPerS)} photos/s = ` +
-    `${r(f.pipelineVsLimit, 2)} of the limit | CPU per photo: stages ${r(f.stagesCpuMsPerPhoto)} ms, pipeline ` +
-    `${r(f.pipelineCpuMsPerPhoto)} ms (efficiency ${r(f.cpuEfficiency, 2)}) | load average ${r(os.loadavg()[0]!, 2)}`
+    `${r(f.pipelineVsLimit, 2)} of the limit | pipeline CPU ${r(f.pipelineCpuMsPerPhoto)} ms per photo ` +
+    `(efficiency ${r(f.cpuEfficiency, 2)}) | load average ${r(os.loadavg()[0]!, 2)}`
   );
 }
 

@@ -1,16 +1,24 @@
-import { laplacianVariance, rgbToGrey } from '../../common/face-quality.js';
+import { laplacianVariance } from '../../common/face-quality.js';
 import type { RgbImage } from '../../common/raster.js';
-import { resizeRgb } from '../vision/detector-input.js';
 
-/** Photos are compared at this long side, so that sharpness does not depend on their resolution. */
+/** Photos are compared on a grid of about this long side, so that sharpness does not depend on their resolution. */
 const SHARPNESS_LONG_SIDE = 512;
 
-/** The whole photo's sharpness: variance of the Laplacian of its grey values at a fixed size. */
-export async function photoSharpness(image: RgbImage): Promise<number> {
-  const scale = Math.min(1, SHARPNESS_LONG_SIDE / Math.max(image.width, image.height));
-  const small =
-    scale < 1
-      ? await resizeRgb(image, Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)))
-      : image;
-  return laplacianVariance(rgbToGrey(small), small.width, small.height);
+/**
+ * The whole photo's sharpness: variance of the Laplacian of its grey values, sampled on a grid of about 512 px long
+ * side (every k-th pixel, no resampling: it ranks photos of one person as a tie-breaker, and reads a tenth of the
+ * pixels a resize would, which matters at 25 photos/s).
+ */
+export function photoSharpness(image: RgbImage): number {
+  const step = Math.max(1, Math.floor(Math.max(image.width, image.height) / SHARPNESS_LONG_SIDE));
+  const width = Math.floor(image.width / step);
+  const height = Math.floor(image.height / step);
+  const grey = new Float32Array(width * height);
+  const { data } = image;
+  const offset = Math.floor(step / 2);
+  for (let y = 0, i = 0; y < height; y++) {
+    let j = ((y * step + offset) * image.width + offset) * 3;
+    for (let x = 0; x < width; x++, i++, j += 3 * step) grey[i] = 0.299 * data[j]! + 0.587 * data[j + 1]! + 0.114 * data[j + 2]!;
+  }
+  return laplacianVariance(grey, width, height);
 }

@@ -16,6 +16,8 @@ const setup = workerData as WorkerSetup;
 // libvips threads: the worker's share of the cores (1 with one worker per core), not libvips' default of one per
 // core in every worker, which only adds contention. The setting is process-wide; every worker sets the same value.
 sharp.concurrency((workerData as { vipsThreads?: number }).vipsThreads ?? 1);
+// libvips' operation cache keeps recent images to reuse them; every photo here is new, so it only costs memory.
+sharp.cache(false);
 
 function post(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -37,10 +39,8 @@ async function analyse(pipeline: FacePipeline, file: string, unlessHash?: string
   const { bytes, size, mtimeMs, contentHash } = await readOnce(file);
   if (contentHash === unlessHash) return { kind: 'same-content', size, mtimeMs, contentHash };
   const photo = await loadPhotoFromBuffer(bytes, file, { maxSide: WORKING_MAX_SIDE });
-  const [analysis, sharpness] = await Promise.all([
-    pipeline.analyse(photo, async (longSide) => (await loadPhotoFromBuffer(bytes, file, { maxSide: longSide })).pixels),
-    photoSharpness(photo.pixels),
-  ]);
+  const analysis = await pipeline.analyse(photo, async (longSide) => (await loadPhotoFromBuffer(bytes, file, { maxSide: longSide })).pixels);
+  const sharpness = photoSharpness(photo.pixels);
   const dim = pipeline.recognizer.embeddingSize;
   const embeddings = new Float32Array(analysis.faces.length * dim);
   analysis.faces.forEach((f, i) => embeddings.set(f.embedding, i * dim));
