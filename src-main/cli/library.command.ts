@@ -5,11 +5,33 @@ import { LibraryScanner, ScanAbortedError } from '../node/library/library-scanne
 import { libraryStatus, openLibrary } from '../node/library/open-library.js';
 import { importNamesAfterScan } from '../node/interop/xmp-import.js';
 import { PeopleService } from '../node/people/people.service.js';
+import type { PipelineOptions } from '../node/vision/face-pipeline.js';
+import { availableExecutionProviders, type ExecutionProvider } from '../node/vision/onnx-session.js';
 import { EXIT_OK, EXIT_SOME_FAILED, UsageError } from './cli-error.js';
 import { ProgressLine } from './progress-line.js';
 
 interface DbOption {
   db?: string;
+}
+
+interface IndexOptions {
+  workers?: number;
+  executionProvider?: ExecutionProvider;
+}
+
+function parseExecutionProvider(value: string): ExecutionProvider {
+  const available = availableExecutionProviders();
+  const ep = available.find((a) => a === value);
+  if (ep) return ep;
+  const cudaHint =
+    value === 'cuda' && process.platform === 'linux'
+      ? ' (with an NVIDIA card and CUDA 12: run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` once)'
+      : '';
+  throw new UsageError(`--execution-provider must be one of ${available.join(', ')} on this computer, not "${value}"${cudaHint}`);
+}
+
+function pipelineFor(options: IndexOptions): PipelineOptions | undefined {
+  return options.executionProvider ? { session: { executionProviders: [options.executionProvider] } } : undefined;
 }
 
 function parseWorkers(value: string): number {
@@ -50,7 +72,8 @@ export function registerLibrary(program: Command, setExitCode: (code: number) =>
     .option('--db <file>', 'library database (default: FACETAG_DB or the per-user app data folder)')
     .option('--json', 'end with one JSON line summarising the scan', false)
     .option('--workers <n>', 'index worker threads (default: one per core)', parseWorkers)
-    .action(async (folders: string[], options: DbOption & { json: boolean; workers?: number }) => {
+    .option('--execution-provider <ep>', 'where the models run: cpu (default), cuda, dml or coreml where available', parseExecutionProvider)
+    .action(async (folders: string[], options: DbOption & IndexOptions & { json: boolean }) => {
       setExitCode(await runScan(folders, options));
     });
 
@@ -74,14 +97,16 @@ export function registerLibrary(program: Command, setExitCode: (code: number) =>
     .description('keep the library in step with its folders until interrupted')
     .option('--db <file>', 'library database')
     .option('--workers <n>', 'index worker threads (default: one per core)', parseWorkers)
-    .action(async (options: DbOption & { workers?: number }) => setExitCode(await runWatch(options)));
+    .option('--execution-provider <ep>', 'where the models run: cpu (default), cuda, dml or coreml where available', parseExecutionProvider)
+    .action(async (options: DbOption & IndexOptions) => setExitCode(await runWatch(options)));
 }
 
-async function runScan(folders: string[], options: DbOption & { json: boolean; workers?: number }): Promise<number> {
+async function runScan(folders: string[], options: DbOption & IndexOptions & { json: boolean }): Promise<number> {
   const library = openLibrary(options.db);
   const progress = new ProgressLine();
   const scanner = new LibraryScanner(library.repo, {
     workers: options.workers,
+    pipeline: pipelineFor(options),
     onProgress: (p) => (p.phase === 'indexing' ? progress.show(p, p.done === p.total) : undefined),
   });
   const stopListening = cancelOnInterrupt(scanner);
@@ -125,14 +150,14 @@ function describeStatus(status: LibraryStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function runWatch(options: DbOption & { workers?: number }): Promise<number> {
+async function runWatch(options: DbOption & IndexOptions): Promise<number> {
   const library = openLibrary(options.db);
   const folders = library.repo.listFolders().map((f) => f.path);
   if (folders.length === 0) {
     library.close();
     throw new UsageError('the library has no folders yet: add one with `facetag scan <folder>`');
   }
-  const scanner = new LibraryScanner(library.repo, { workers: options.workers });
+  const scanner = new LibraryScanner(library.repo, { workers: options.workers, pipeline: pipelineFor(options) });
   const people = new PeopleService(library.db);
   const catchUp = await scanner.scan(folders);
   process.stderr.write(`up to date: ${describeSummary(catchUp)}\n`);

@@ -7,6 +7,7 @@ import type { LibraryStatus, ScanSummary } from '../../src-main/common/library.j
 import { copyPhotos, count, faceCountsByPhoto, lastJsonLine, makeTempDir, PHOTO_SUBSET, waitFor, type TempDir } from '../support/library-fixtures.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { runCli } from '../support/run-cli.js';
+import { availableExecutionProviders } from '../../src-main/node/vision/onnx-session.js';
 
 const SUMMARY_KEYS = ['photos', 'faces', 'new', 'changed', 'moved', 'removed', 'unchanged', 'errors', 'seconds'];
 
@@ -72,6 +73,18 @@ describe('facetag scan / status', () => {
     const summary = lastJsonLine<ScanSummary>(result.stdout);
     expect(Object.keys(summary)).toEqual(SUMMARY_KEYS);
     expect(summary).toMatchObject({ photos: TOTAL, faces: reference.faces, new: 0, changed: 0, moved: 0, removed: 0, unchanged: TOTAL, errors: [] });
+  });
+
+  it('scan --execution-provider refuses a provider this computer cannot use, and says how to get CUDA', async () => {
+    const unknown = await runCli(['scan', root, '--db', db('ep.db'), '--execution-provider', 'tpu']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--execution-provider must be one of .*cpu.* not "tpu"/);
+    if (!availableExecutionProviders().includes('cuda')) {
+      // onnxruntime would fall back to the CPU quietly when its CUDA libraries are missing.
+      const cuda = await runCli(['scan', root, '--db', db('ep.db'), '--execution-provider', 'cuda']);
+      expect(cuda.code).toBe(2);
+      expect(cuda.stderr).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
+    }
   });
 
   it('status --json lists the folders, counts, last scan and the photos with errors', async () => {

@@ -38,8 +38,15 @@ interface Pending {
 interface Slot {
   worker: Worker | undefined;
   ready: boolean;
-  busy: { id: number; pending: Pending } | undefined;
+  /** Tasks posted to the worker, oldest first: it runs them one at a time, in order. */
+  inFlight: { id: number; pending: Pending }[];
 }
+
+/**
+ * Tasks handed to each worker at once: the next photo already waits in the worker when it finishes one, instead of
+ * a round trip through the main thread (which may be busy writing results to the database).
+ */
+export const TASKS_PER_WORKER = 2;
 
 /** Index workers, each with its own face pipeline; tasks queue until a worker is free. */
 export class IndexWorkerPool {
@@ -60,7 +67,7 @@ export class IndexWorkerPool {
     this.setup = { pipeline: { ...pipeline, session: { intraOpThreads: share, ...pipeline.session } } };
     this.vipsThreads = share;
     const readiness = Array.from({ length: size }, () => {
-      const slot: Slot = { worker: undefined, ready: false, busy: undefined };
+      const slot: Slot = { worker: undefined, ready: false, inFlight: [] };
       this.slots.push(slot);
       return this.start(slot);
     });
@@ -92,7 +99,7 @@ export class IndexWorkerPool {
         } else if (message.type === 'startup-failed') {
           reject(new Error(message.message));
         } else {
-          this.settle(slot, message.type === 'done' ? { ok: true, result: message.result } : { ok: false, failure: message.failure });
+          this.settle(slot, message.id, message.type === 'done' ? { ok: true, result: message.result } : { ok: false, failure: message.failure });
         }
       });
       const lost = (why: string): void => {
@@ -103,12 +110,13 @@ export class IndexWorkerPool {
           return;
         }
         slot.ready = false;
-        const busy = slot.busy;
-        slot.busy = undefined;
-        busy?.pending.resolve({
+        // The oldest task is the one the worker was running; the others go back to the front of the queue.
+        const [crashed, ...waiting] = slot.inFlight.splice(0);
+        crashed?.pending.resolve({
           ok: false,
-          failure: { code: 'internal', message: `${busy.pending.task.file}: the analysis crashed on this photo (${why})` },
+          failure: { code: 'internal', message: `${crashed.pending.task.file}: the analysis crashed on this photo (${why})` },
         });
+        this.queue.unshift(...waiting.map((w) => w.pending));
         this.start(slot).catch((error: Error) => {
           if (this.slots.every((s) => !s.ready)) for (const pending of this.queue.splice(0)) pending.reject(error);
         });
@@ -120,6 +128,11 @@ export class IndexWorkerPool {
 
   get size(): number {
     return this.slots.length;
+  }
+
+  /** Tasks the workers hold at once; callers that keep this many queued keep every worker busy. */
+  get capacity(): number {
+    return this.slots.length * TASKS_PER_WORKER;
   }
 
   /** Resolves when every worker has loaded its models; rejects with the reason one could not. */
@@ -136,21 +149,26 @@ export class IndexWorkerPool {
     });
   }
 
+  /** Hands queued tasks to ready workers, the least loaded first, up to TASKS_PER_WORKER each. */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (!slot.ready || slot.busy) continue;
-      const pending = this.queue.shift();
-      if (!pending) return;
+    while (this.queue.length > 0) {
+      let slot: Slot | undefined;
+      for (const s of this.slots) {
+        if (s.ready && s.inFlight.length < TASKS_PER_WORKER && (!slot || s.inFlight.length < slot.inFlight.length)) slot = s;
+      }
+      if (!slot) return;
+      const pending = this.queue.shift()!;
       const id = this.nextId++;
-      slot.busy = { id, pending };
+      slot.inFlight.push({ id, pending });
       slot.worker!.postMessage({ id, task: pending.task } satisfies WorkerRequest);
     }
   }
 
-  private settle(slot: Slot, outcome: TaskOutcome): void {
-    const busy = slot.busy;
-    slot.busy = undefined;
-    busy?.pending.resolve(outcome);
+  private settle(slot: Slot, id: number, outcome: TaskOutcome): void {
+    const i = slot.inFlight.findIndex((t) => t.id === id);
+    if (i < 0) return;
+    const [task] = slot.inFlight.splice(i, 1);
+    task!.pending.resolve(outcome);
     this.dispatch();
   }
 

@@ -312,8 +312,8 @@ export class LibraryScanner {
         this.emit({ done, photosPerSecond: rate, etaSeconds: (total - done) / rate, errors: summary.errors.length });
       }
     };
-    // One lane per worker plus one, so a worker never waits for the main thread to hand it the next photo.
-    await Promise.all(Array.from({ length: pool.size + 1 }, lane));
+    // As many lanes as the workers hold tasks, so a worker never waits for the main thread to hand it the next photo.
+    await Promise.all(Array.from({ length: pool.capacity }, lane));
     if (fatal !== undefined) throw fatal;
   }
 }
