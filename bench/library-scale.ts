@@ -1,12 +1,18 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { FaceQualityParts } from '../src-main/common/face.js';
+import type { VectorStorage } from '../src-main/common/vector-rows.js';
 import { FacetagCore } from '../src-main/node/api/facetag-core.js';
 import { LibraryScanner } from '../src-main/node/library/library-scanner.js';
 import { openLibrary } from '../src-main/node/library/open-library.js';
 import { findRecognizerModel } from '../src-main/node/models/model-store.js';
+import { FaceGrouping } from '../src-main/node/people/face-grouping.js';
+import { DEFAULT_AUTO_CONFIDENCE } from '../src-main/node/people/people.service.js';
 import { openLibraryDatabase } from '../src-main/node/store/database.js';
 import { blobToFloats, floatsToBlob } from '../src-main/node/store/embedding-blob.js';
 import { SHARED_PHOTOS } from './photo-set.js';
@@ -23,7 +29,8 @@ import { SHARED_PHOTOS } from './photo-set.js';
  * Proportions (defaults, 100,000 photos, 1,000,000 faces): ~60 % of faces belong to a few hundred named people whose
  * sizes fall off like a Zipf law (the biggest has tens of thousands of faces), ~30 % to a long tail of small unnamed
  * groups (1 to ~40 faces), ~10 % are unassigned. 10 % of a named person's faces are confirmed, the rest auto or
- * suggested; every face is marked grouped. Capture dates run from 2005 to 2025 in photo order.
+ * suggested; every face is marked grouped, and good enough to stand as a reference of its person (trusted).
+ * Capture dates run from 2005 to 2025 in photo order.
  */
 export interface SyntheticLibraryOptions {
   readonly photos: number;
@@ -141,7 +148,8 @@ export function buildSyntheticLibrary(dbFile: string, options: SyntheticLibraryO
     const start = Date.UTC(2005, 0, 1);
     const span = Date.UTC(2025, 11, 31) - start;
     const landmarks = floatsToBlob(new Float32Array(10).fill(100));
-    const parts = JSON.stringify({ sharpness: 0.8, size: 0.9, pose: 0.9, exposure: 0.9, detector: 0.95 });
+    const trusted: FaceQualityParts = { sharpness: 0.8, eyeDistancePx: 60, size: 0.9, detectorScore: 0.95, yawDeg: 0, rollDeg: 0, pose: 0.9, exposure: 0.9 };
+    const parts = JSON.stringify(trusted);
     const embedding = new Float32Array(dim);
     let face = 0;
     for (let p = 0; p < options.photos; p++) {
@@ -196,24 +204,51 @@ export interface LibraryQueryFigures {
   readonly firstPeopleListMs: number;
   /** Repeated lists while nothing changed (answered from memory). */
   readonly peopleListMs: number;
-  /** A list after some unrelated write: the people cache read and sorted again. */
+  /** A list after an unrelated write (a setting): the people change log says nothing it shows changed. */
   readonly peopleListAfterChangeMs: number;
+  /** A list after a person was renamed: that person read again, the list sorted again. */
+  readonly peopleListAfterRenameMs: number;
   /** people.get + the first page of photos.list for the biggest named person. */
   readonly personPageMs: number;
   readonly personPageFaces: number;
   readonly reviewQueueMs: number;
+  /**
+   * RSS (now, and the peak: process.resourceUsage().maxRSS) of a process that only opened the library and answered
+   * the queries above: measureLibraryQueries runs them in a child process of its own.
+   */
   readonly rssMb: number;
+  readonly peakRssMb: number;
+  /** Then, in the same process, the suggestion engine (FaceGrouping, its reference index) for new faces. */
+  readonly suggestions: SuggestionFigures;
 }
+
+export interface SuggestionFigures {
+  readonly storage: VectorStorage;
+  readonly references: number;
+  readonly indexMb: number;
+  /** Building the engine from the library (reading the references) and the first suggestion (partitioning them). */
+  readonly buildMs: number;
+  /** Median time of the candidates for one unassigned face of the library. */
+  readonly suggestionMs: number;
+  readonly rssMb: number;
+  readonly peakRssMb: number;
+}
+
+const mb = (bytes: number): number => bytes / 2 ** 20;
+const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[sorted.length >> 1]!;
 }
 
-async function timeIt(runs: number, work: () => Promise<unknown>): Promise<number> {
+/** Median time of `work` over `runs` runs after one warm-up; `before` runs untimed before each. */
+async function timeIt(runs: number, work: () => unknown, before: () => unknown = () => undefined): Promise<number> {
+  await before();
   await work();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
+    await before();
     const started = performance.now();
     await work();
     times.push(performance.now() - started);
@@ -221,23 +256,55 @@ async function timeIt(runs: number, work: () => Promise<unknown>): Promise<numbe
   return median(times);
 }
 
-/** Times the API handlers the pages call, on the library file (medians of `runs` runs after one warm-up). */
-export async function measureLibraryQueries(dbFile: string, runs = 5): Promise<LibraryQueryFigures> {
+/** Builds the suggestion engine as the app does after a scan, and times the candidates for unassigned faces. */
+function measureSuggestions(core: FacetagCore, runs: number, storage: VectorStorage): SuggestionFigures {
+  const recognizer = findRecognizerModel(core.settings.get().recognizer);
+  const repo = core.people.repo;
+  let started = performance.now();
+  const engine = new FaceGrouping(repo, recognizer.grouping, DEFAULT_AUTO_CONFIDENCE, recognizer.recognizer.embeddingSize, { storage });
+  const ids = repo.db.prepare('SELECT id FROM faces WHERE id NOT IN (SELECT face_id FROM face_assignments) LIMIT ?').pluck().all(runs * 10) as number[];
+  const faces = ids.map((id) => repo.face(id)!);
+  engine.candidatesFor(faces[0]!);
+  const buildMs = performance.now() - started;
+  const times = faces.map((face) => {
+    started = performance.now();
+    engine.candidatesFor(face);
+    return performance.now() - started;
+  });
+  return {
+    storage,
+    references: engine.references.size,
+    indexMb: mb(engine.references.bytes),
+    buildMs,
+    suggestionMs: median(times),
+    rssMb: mb(process.memoryUsage().rss),
+    peakRssMb: peakRssMb(),
+  };
+}
+
+/**
+ * Times the API handlers the pages call in this process (medians of `runs` runs after one warm-up), then the
+ * suggestion engine with its reference index held as `storage`.
+ */
+export async function measureLibraryQueriesHere(dbFile: string, runs = 5, storage: VectorStorage = 'int8'): Promise<LibraryQueryFigures> {
   const dbBytes = statSync(dbFile).size;
   const core = new FacetagCore(dbFile);
   try {
-    let started = performance.now();
+    const started = performance.now();
     await core.handle('people.list', {});
     const firstPeopleListMs = performance.now() - started;
     const peopleListMs = await timeIt(runs, () => core.handle('people.list', {}));
-    // After any write (here a setting), the list is read again from the people cache (no person is stale).
     let touch = 0;
     const touchSetting = core.library.db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES ('bench.touch', ?)");
-    const peopleListAfterChangeMs = await timeIt(runs, () => {
-      touchSetting.run(String(touch++));
-      return core.handle('people.list', {});
-    });
-    const biggest = (await core.handle('people.list', {})).filter((p) => p.name !== null).sort((a, b) => b.faceCount - a.faceCount)[0]!;
+    const list = (): Promise<unknown> => core.handle('people.list', {});
+    const peopleListAfterChangeMs = await timeIt(runs, list, () => touchSetting.run(String(touch++)));
+    const named = (await core.handle('people.list', {})).filter((p) => p.name !== null);
+    const biggest = [...named].sort((a, b) => b.faceCount - a.faceCount)[0]!;
+    const renamed = named[named.length >> 1]!;
+    const peopleListAfterRenameMs = await timeIt(runs, list, () =>
+      core.handle('people.name', { personId: renamed.id, name: `${renamed.name!}${touch++ % 2 === 0 ? ' x' : ''}` }),
+    );
+    await core.handle('people.name', { personId: renamed.id, name: renamed.name! });
     let personPageFaces = 0;
     const personPageMs = await timeIt(runs, async () => {
       const person = await core.handle('people.get', { personId: biggest.id });
@@ -245,19 +312,38 @@ export async function measureLibraryQueries(dbFile: string, runs = 5): Promise<L
       await core.handle('photos.list', { offset: 0, limit: 100, personId: biggest.id });
     });
     const reviewQueueMs = await timeIt(runs, () => core.handle('review.queue', { limit: 100 }));
+    const rssMb = mb(process.memoryUsage().rss);
+    const peak = peakRssMb();
     return {
       dbBytes,
       firstPeopleListMs,
       peopleListMs,
       peopleListAfterChangeMs,
+      peopleListAfterRenameMs,
       personPageMs,
       personPageFaces,
       reviewQueueMs,
-      rssMb: process.memoryUsage().rss / 2 ** 20,
+      rssMb,
+      peakRssMb: peak,
+      suggestions: measureSuggestions(core, runs, storage),
     };
   } finally {
     await core.close();
   }
+}
+
+const CHILD_FLAG = '--queries-only';
+
+/**
+ * measureLibraryQueriesHere in a child process of its own (node running this compiled file), so that its memory
+ * figures are those of a process that only opened the library and answered the queries.
+ */
+export async function measureLibraryQueries(dbFile: string, runs = 5, storage: VectorStorage = 'int8'): Promise<LibraryQueryFigures> {
+  const self = fileURLToPath(import.meta.url);
+  const { stdout } = await promisify(execFile)(process.execPath, [self, dbFile, CHILD_FLAG, '--runs', String(runs), '--index', storage], {
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout) as LibraryQueryFigures;
 }
 
 /** Real embeddings: a scan of ../shared/photos/identity (or `folder`) into a temporary library. */
@@ -275,7 +361,10 @@ export async function realEmbeddings(folder = path.join(SHARED_PHOTOS, 'identity
   }
 }
 
-/** node dist/bench/library-scale.js [dbFile] [--keep] [--photos N] [--faces N] [--reuse] */
+/**
+ * node dist/bench/library-scale.js [dbFile] [--keep] [--photos N] [--faces N] [--reuse] [--index int8|float32]
+ * (and [dbFile] --queries-only [--runs N]: the queries in this process, as JSON, for measureLibraryQueries)
+ */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const flag = (name: string): number | undefined => {
@@ -283,14 +372,20 @@ async function main(): Promise<void> {
     return i >= 0 ? Number(args[i + 1]) : undefined;
   };
   const dbFile = args[0] && !args[0].startsWith('--') ? path.resolve(args[0]) : path.join(os.tmpdir(), 'facetag-scale.db');
+  const indexAt = args.indexOf('--index');
+  const indexStorage: VectorStorage = indexAt >= 0 && args[indexAt + 1] === 'float32' ? 'float32' : 'int8';
+  if (args.includes(CHILD_FLAG)) {
+    process.stdout.write(JSON.stringify(await measureLibraryQueriesHere(dbFile, flag('--runs') ?? 5, indexStorage)));
+    return;
+  }
   if (!args.includes('--reuse')) {
     const embeddings = args.includes('--random') ? [] : await realEmbeddings();
     process.stderr.write(`building ${dbFile} from ${embeddings.length} real embeddings…\n`);
     const built = buildSyntheticLibrary(dbFile, { photos: flag('--photos') ?? 100_000, faces: flag('--faces') ?? 1_000_000, embeddings });
     process.stderr.write(`${JSON.stringify(built)}\n`);
   }
-  const figures = await measureLibraryQueries(dbFile);
-  process.stdout.write(`${JSON.stringify({ ...figures, dbMb: figures.dbBytes / 2 ** 20 }, null, 2)}\n`);
+  const figures = await measureLibraryQueries(dbFile, 5, indexStorage);
+  process.stdout.write(`${JSON.stringify({ ...figures, dbMb: mb(figures.dbBytes) }, null, 2)}\n`);
   if (!args.includes('--keep') && !args.includes('--reuse')) for (const suffix of ['', '-wal', '-shm']) rmSync(dbFile + suffix, { force: true });
 }
 

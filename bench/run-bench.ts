@@ -7,6 +7,7 @@ import { buildSyntheticLibrary, measureLibraryQueries } from './library-scale.js
 import { measureLibrary } from './library-scan.js';
 import { measurePipelineStages } from './pipeline-stages.js';
 import { sharedPhotos } from './photo-set.js';
+import { measurePeer } from './peer-face-api.js';
 import { measureThroughput } from './throughput.js';
 import { measureVectorSearch } from './vector-search.js';
 
@@ -32,13 +33,17 @@ const say = (text: string): boolean => process.stderr.write(`${text}\n`);
 async function main(): Promise<void> {
   const files = sharedPhotos();
   say(`benchmark: ${files.length} photos from ../shared/photos on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'})`);
+  // The worker pool first, while this process is fresh (later stages leave decoded photos to the collector).
+  say('throughput against the limit…');
+  const throughput = await measureThroughput(files);
+  say('the peer, @vladmandic/face-api, on the same photos (full resolution, then 1024 px)…');
+  const peerFull = await measurePeer(files);
+  const peer1024 = await measurePeer(files, { maxSide: 1024 });
   say('pipeline stages…');
   const s = await measurePipelineStages(files);
   const perSecond = (ms: number): number => (s.photos * 1000) / ms;
   say('library scans…');
   const library = await measureLibrary();
-  say('throughput against the limit…');
-  const throughput = await measureThroughput(files);
   say('vector search at scale…');
   const scale = [100_000, 1_000_000].map((n) => measureVectorSearch(library.embeddings, n, 200));
   say('a synthetic library of 100,000 photos and 1,000,000 faces…');
@@ -69,6 +74,23 @@ async function main(): Promise<void> {
     pipeline_vs_limit: throughput.pipelineVsLimit,
     limit_photos_per_s: throughput.limitPhotosPerS,
     pipeline_photos_per_s: throughput.pipelinePhotosPerS,
+    limit_cpu_ms_per_photo: {
+      decode: throughput.decodeMsPerPhoto,
+      detect: throughput.detectMsPerPhoto,
+      align_embed: throughput.alignEmbedMsPerPhoto,
+    },
+    pipeline_cpu_ms_per_photo: throughput.pipelineCpuMsPerPhoto,
+    pipeline_labelled_faces: { labelled: throughput.labelled, found: throughput.found, false_positives: throughput.falsePositives },
+    pipeline_vs_peer: throughput.pipelinePhotosPerS / peerFull.photosPerS,
+    peer: [peerFull, peer1024].map((p) => ({
+      tool: p.tool,
+      workers: p.workers,
+      max_side: p.maxSide,
+      photos_per_s: p.photosPerS,
+      labelled: p.labelled,
+      found: p.found,
+      false_positives: p.falsePositives,
+    })),
     vector_search: scale.map((f) => ({
       faces: f.faces,
       suggestion_ms: f.indexSuggestionMs,
@@ -110,10 +132,25 @@ async function main(): Promise<void> {
       ratio: `${library.rescanMicrosPerPhoto.toFixed(0)} µs per photo`,
     },
     {
-      figure: 'pipeline vs limit (index workers vs stages alone / cores)',
-      value: `${throughput.pipelinePhotosPerS.toFixed(1)} of ${throughput.limitPhotosPerS.toFixed(1)} photos/s`,
-      ratio: `${throughput.pipelineVsLimit.toFixed(2)} of the limit`,
+      figure: 'limit: CPU per photo, each stage alone, 1 thread',
+      value: `decode ${throughput.decodeMsPerPhoto.toFixed(1)} + detect ${throughput.detectMsPerPhoto.toFixed(1)} + align/embed ${throughput.alignEmbedMsPerPhoto.toFixed(1)} ms`,
+      ratio: `x ${throughput.cores} cores = ${throughput.limitPhotosPerS.toFixed(1)} photos/s`,
     },
+    {
+      figure: `pipeline (index worker pool of ${throughput.poolSize}) vs limit`,
+      value: `${throughput.pipelinePhotosPerS.toFixed(1)} of ${throughput.limitPhotosPerS.toFixed(1)} photos/s`,
+      ratio: `${throughput.pipelineVsLimit.toFixed(2)} of the limit (CPU ${throughput.pipelineCpuMsPerPhoto.toFixed(0)} ms per photo)`,
+    },
+    {
+      figure: 'pipeline: labelled faces found (detection/)',
+      value: `${throughput.found} of ${throughput.labelled}`,
+      ratio: `${throughput.falsePositives} false positives`,
+    },
+    ...[peerFull, peer1024].map((p) => ({
+      figure: `peer: face-api, TF.js wasm, ${p.workers} workers, ${p.maxSide ? `${p.maxSide} px` : 'full resolution'}`,
+      value: `${p.photosPerS.toFixed(2)} photos/s, ${p.found} of ${p.labelled} labelled faces`,
+      ratio: `pipeline ${(throughput.pipelinePhotosPerS / p.photosPerS).toFixed(1)} x faster; finds ${throughput.found - p.found >= 0 ? '+' : ''}${throughput.found - p.found} faces`,
+    })),
     ...scale.flatMap((f) => [
       {
         figure: `suggestion for 1 new face, ${f.faces.toLocaleString('en')} faces`,

@@ -10,8 +10,10 @@ import { measureFaceQuality } from '../src-main/common/face-quality.js';
 import { IndexWorkerPool } from '../src-main/node/library/index-worker-pool.js';
 import { loadPhotoFromBuffer, type DecodedPhoto } from '../src-main/node/image/load-image.js';
 import { alignFace } from '../src-main/node/vision/face-chip.js';
-import { FacePipeline, WORKING_MAX_SIDE } from '../src-main/node/vision/face-pipeline.js';
+import { FacePipeline, WORKING_MAX_SIDE, type PipelineOptions } from '../src-main/node/vision/face-pipeline.js';
+import { availableExecutionProviders } from '../src-main/node/vision/onnx-session.js';
 import { detectWithPolicy } from '../src-main/node/vision/resolution-policy.js';
+import { loadDetectionLabels, matchDetections } from '../test/support/detection-labels.js';
 import { sharedPhotos } from './photo-set.js';
 
 export interface ThroughputFigures {
@@ -30,7 +32,7 @@ export interface ThroughputFigures {
   readonly stagesWallMsPerPhoto: number;
   /** cores * 1000 / (decode + detect + align/embed CPU per photo). */
   readonly limitPhotosPerS: number;
-  /** IndexWorkerPool, default size, 'analyse' tasks over the same photos (after one warm-up photo per worker). */
+  /** measurePool over the same photos. */
   readonly pipelinePhotosPerS: number;
   readonly pipelineVsLimit: number;
   readonly poolSize: number;
@@ -38,6 +40,10 @@ export interface ThroughputFigures {
   readonly pipelineCpuMsPerPhoto: number;
   /** stages' CPU / pipeline's CPU per photo: 1 when the pipeline spends no CPU beyond the stages. */
   readonly cpuEfficiency: number;
+  /** The pipeline run's finds among the labelled faces of detection/. */
+  readonly labelled: number;
+  readonly found: number;
+  readonly falsePositives: number;
 }
 
 /** Wall and CPU milliseconds spent in measured calls. */
@@ -68,6 +74,47 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1000;
 }
 
+export interface PoolFigures {
+  readonly photosPerS: number;
+  /** Process CPU time (all threads) per photo. */
+  readonly cpuMsPerPhoto: number;
+  readonly poolSize: number;
+  /** The run's finds on the labelled photos of detection/ (those of `files`), counted as bench/peer-face-api.ts counts. */
+  readonly labelled: number;
+  readonly found: number;
+  readonly falsePositives: number;
+}
+
+/**
+ * The real indexing path: IndexWorkerPool (default size), 'analyse' tasks over `files`, after one warm-up photo per
+ * worker. Run it in a fresh process, before other measurements leave hundreds of MB of decoded photos to the collector.
+ */
+export async function measurePool(files: readonly string[], pipeline: PipelineOptions = {}): Promise<PoolFigures> {
+  const pool = new IndexWorkerPool(pipeline);
+  try {
+    await pool.ready();
+    await Promise.all(files.slice(0, pool.size).map((file) => pool.run({ kind: 'analyse', file })));
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    const outcomes = await Promise.all(files.map((file) => pool.run({ kind: 'analyse', file })));
+    const wallMs = performance.now() - t;
+    const cpuMs = cpuMsSince(cpu);
+    const faces = new Map(files.map((file, i) => [path.resolve(file), outcomes[i]!]));
+    const tally = { labelled: 0, found: 0, falsePositives: 0 };
+    for (const image of loadDetectionLabels()) {
+      const outcome = faces.get(path.resolve(image.file));
+      if (!outcome) continue;
+      const m = matchDetections(image.faces, outcome.ok && outcome.result.kind === 'analyse' ? outcome.result.faces : []);
+      tally.labelled += m.labelled;
+      tally.found += m.found;
+      tally.falsePositives += m.unmatched;
+    }
+    return { photosPerS: (files.length * 1000) / wallMs, cpuMsPerPhoto: cpuMs / files.length, poolSize: pool.size, ...tally };
+  } finally {
+    await pool.close();
+  }
+}
+
 /**
  * The limit of this stack and the real indexing path's throughput on the same photos. The limit: each stage alone,
  * one thread, bytes already in memory (decode with shrink-on-load to WORKING_MAX_SIDE plus any second-pass decode
@@ -78,21 +125,8 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 export async function measureThroughput(files: readonly string[]): Promise<ThroughputFigures> {
   const cores = os.availableParallelism();
   const bytes = files.map((f) => readFileSync(f));
-  // The pool first, in a fresh process: the stages below leave hundreds of MB of decoded photos to the collector.
-  const pool = new IndexWorkerPool();
-  let pipelineMs: number;
-  let pipelineCpuMs: number;
-  try {
-    await pool.ready();
-    await Promise.all(files.slice(0, pool.size).map((file) => pool.run({ kind: 'analyse', file })));
-    const t = performance.now();
-    const cpu = process.cpuUsage();
-    await Promise.all(files.map((file) => pool.run({ kind: 'analyse', file })));
-    pipelineMs = performance.now() - t;
-    pipelineCpuMs = cpuMsSince(cpu);
-  } finally {
-    await pool.close();
-  }
+  // The pool first: the stages below leave hundreds of MB of decoded photos to the collector.
+  const pool = await measurePool(files);
 
   const decode = new StageClock();
   const detect = new StageClock();
@@ -146,7 +180,7 @@ export async function measureThroughput(files: readonly string[]): Promise<Throu
   const n = files.length;
   const stagesCpuMs = decode.cpuMs + detect.cpuMs + alignEmbed.cpuMs;
   const limitPhotosPerS = (cores * 1000 * n) / stagesCpuMs;
-  const pipelinePhotosPerS = (n * 1000) / pipelineMs;
+  const pipelinePhotosPerS = pool.photosPerS;
   return {
     photos: n,
     faces,
@@ -158,9 +192,12 @@ export async function measureThroughput(files: readonly string[]): Promise<Throu
     limitPhotosPerS,
     pipelinePhotosPerS,
     pipelineVsLimit: pipelinePhotosPerS / limitPhotosPerS,
-    poolSize: pool.size,
-    pipelineCpuMsPerPhoto: pipelineCpuMs / n,
-    cpuEfficiency: stagesCpuMs / pipelineCpuMs,
+    poolSize: pool.poolSize,
+    pipelineCpuMsPerPhoto: pool.cpuMsPerPhoto,
+    cpuEfficiency: stagesCpuMs / n / pool.cpuMsPerPhoto,
+    labelled: pool.labelled,
+    found: pool.found,
+    falsePositives: pool.falsePositives,
   };
 }
 
@@ -186,13 +223,27 @@ function describe(label: string, f: ThroughputFigures): string {
     `detect ${r(f.detectMsPerPhoto)} ms, align+embed ${r(f.alignEmbedMsPerPhoto)} ms (wall ${r(f.stagesWallMsPerPhoto)} ms) | limit ` +
     `${r(f.limitPhotosPerS)} photos/s, pipeline (pool of ${f.poolSize}) ${r(f.pipelinePhotosPerS)} photos/s = ` +
     `${r(f.pipelineVsLimit, 2)} of the limit | pipeline CPU ${r(f.pipelineCpuMsPerPhoto)} ms per photo ` +
-    `(efficiency ${r(f.cpuEfficiency, 2)}) | load average ${r(os.loadavg()[0]!, 2)}`
+    `(efficiency ${r(f.cpuEfficiency, 2)}) | labelled faces found ${f.found} of ${f.labelled} | load average ${r(os.loadavg()[0]!, 2)}`
   );
 }
 
+/** node dist/bench/throughput.js [originals|12mp|both] [copies-folder] | --execution-provider <ep> */
 async function main(): Promise<void> {
-  const which = process.argv[2] ?? 'both';
   const originals = sharedPhotos();
+  const ep = process.argv.indexOf('--execution-provider');
+  if (ep >= 0) {
+    // The pipeline on a GPU execution provider against the same pipeline on the CPU, in one run.
+    const provider = availableExecutionProviders().find((a) => a === process.argv[ep + 1]);
+    if (!provider) throw new Error(`--execution-provider: one of ${availableExecutionProviders().join(', ')} on this computer`);
+    const cpu = await measurePool(originals);
+    const other = await measurePool(originals, { session: { executionProviders: [provider] } });
+    process.stdout.write(
+      `pipeline on ${provider}: ${other.photosPerS.toFixed(1)} photos/s (${other.found} of ${other.labelled} labelled faces) | on the CPU: ` +
+        `${cpu.photosPerS.toFixed(1)} photos/s (${cpu.found} of ${cpu.labelled}) | speed-up ${(other.photosPerS / cpu.photosPerS).toFixed(2)}\n`,
+    );
+    return;
+  }
+  const which = process.argv[2] ?? 'both';
   if (which !== '12mp') process.stdout.write(`${describe('originals', await measureThroughput(originals))}\n`);
   if (which !== 'originals') {
     // argv[3]: a folder of copies made by an earlier run, to skip making them again.

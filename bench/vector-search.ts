@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { boxArea } from '../src-main/common/geometry.js';
 import { ReferenceIndex, type Candidate, isTrustedFace } from '../src-main/common/grouping.js';
+import { int8RoundTrip, type VectorStorage } from '../src-main/common/vector-rows.js';
 import type { GroupingSettings } from '../src-main/common/model-manifest.js';
 import { findRecognizerModel } from '../src-main/node/models/model-store.js';
 import { groupingF1, type LabelledFace } from '../src-main/node/people/calibrate.js';
@@ -17,6 +18,7 @@ const CANDIDATE_MARGIN = 0.15;
 
 export interface VectorSearchFigures {
   readonly faces: number;
+  readonly storage: VectorStorage;
   /** Median time of one suggestion (candidates for one new face): full scan, and the partitioned index. */
   readonly exactSuggestionMs: number;
   readonly indexSuggestionMs: number;
@@ -53,15 +55,16 @@ function sameCandidates(a: readonly Candidate[], b: readonly Candidate[]): boole
  * references (bench/people-scale.ts's generator). A third of the queries are new faces of people in the library, a
  * third faces of people not in it, a third faces half-way between two people made from the same real face (several
  * candidates with links near the thresholds: the hard case). Run node with --expose-gc for steady memory figures.
+ * `storage`: how the index holds its references (the app's default, int8, or float32 to compare).
  */
-export function measureVectorSearch(real: Float32Array[], faces: number, queryCount = 1000): VectorSearchFigures {
+export function measureVectorSearch(real: Float32Array[], faces: number, queryCount = 1000, storage: VectorStorage = 'int8'): VectorSearchFigures {
   const settings = findRecognizerModel().grouping;
   const cutoff = Math.max(settings.assign, settings.merge, settings.suggest) + CANDIDATE_MARGIN;
   const k = settings.neighbours;
   const random = seeded(faces);
   gc();
   const before = process.memoryUsage();
-  const index = new ReferenceIndex(real[0]!.length, faces + 2000);
+  const index = new ReferenceIndex(real[0]!.length, faces + 2000, { storage });
   const identities = syntheticFaces(real, faces, random, (faceId, personId, embedding) => index.add(faceId, personId, faceId, embedding));
   const third = Math.ceil(queryCount / 3);
   const known = syntheticQueries(identities, third, random);
@@ -110,6 +113,7 @@ export function measureVectorSearch(real: Float32Array[], faces: number, queryCo
   const group1000Ms = performance.now() - started;
   return {
     faces,
+    storage,
     exactSuggestionMs: median(exactTimes),
     indexSuggestionMs: median(indexTimes),
     recall: same / queries.length,
@@ -126,59 +130,64 @@ export function measureVectorSearch(real: Float32Array[], faces: number, queryCo
   };
 }
 
-/** int8 storage of an embedding: one scale per vector (max |x| / 127), or one fixed scale for every vector. */
-export function quantised(embedding: Float32Array, globalScale?: number): Float32Array {
-  let scale = globalScale;
-  if (scale === undefined) {
-    let max = 0;
-    for (const v of embedding) max = Math.max(max, Math.abs(v));
-    scale = max / 127 || 1;
-  }
-  const out = new Float32Array(embedding.length);
-  for (let i = 0; i < embedding.length; i++) out[i] = Math.max(-127, Math.min(127, Math.round(embedding[i]! / scale))) * scale;
-  return out;
+/** An embedding stored as int8 with one fixed scale for every vector (an alternative to the index's own int8). */
+function globallyQuantised(embedding: Float32Array, scale: number): Float32Array {
+  return embedding.map((v) => Math.max(-127, Math.min(127, Math.round(v / scale))) * scale);
 }
 
 export interface StorageFigures {
   readonly faces: number;
   readonly orders: number;
   readonly float32: { bytesPerFace: number; meanF1: number; minF1: number };
+  /** The reference index's int8 (one scale per vector); queries stay float32, as in the app. */
   readonly int8PerVector: { bytesPerFace: number; meanF1: number; minF1: number; maxDistanceError: number };
   readonly int8Global: { bytesPerFace: number; meanF1: number; minF1: number; maxDistanceError: number; scale: number };
 }
 
-/** Grouping quality (BCubed F1 over `orders` arrival orders, calibrate.ts's procedure) with float32 and int8 embeddings. */
+/**
+ * Grouping quality (BCubed F1 over `orders` arrival orders, calibrate.ts's procedure) with the reference index
+ * holding float32 or int8 (one scale per vector, the app's choice) embeddings, and with embeddings stored as int8
+ * with one global scale; maxDistanceError: the largest change of a pair's distance when both are stored so.
+ */
 export function measureEmbeddingStorage(faces: readonly LabelledFace[], settings: GroupingSettings, orders = 24): StorageFigures {
   const trusted = faces.filter((f) => isTrustedFace(f.parts, settings));
   const dim = trusted[0]!.embedding.length;
   let max = 0;
   for (const f of trusted) for (const v of f.embedding) max = Math.max(max, Math.abs(v));
   const globalScale = (max * 1.25) / 127; // headroom for faces beyond the labelled ones
-  const score = (set: readonly LabelledFace[]): { meanF1: number; minF1: number } => {
-    const scores = Array.from({ length: orders }, (_, i) => groupingF1(set, settings, 1000 + i));
+  const score = (set: readonly LabelledFace[], storage: VectorStorage): { meanF1: number; minF1: number } => {
+    const scores = Array.from({ length: orders }, (_, i) => groupingF1(set, settings, 1000 + i, { storage }));
     return { meanF1: scores.reduce((a, b) => a + b, 0) / orders, minF1: Math.min(...scores) };
   };
-  const variant = (scale?: number): { set: LabelledFace[]; maxDistanceError: number } => {
-    const set = trusted.map((f) => ({ ...f, embedding: quantised(f.embedding, scale) }));
-    let maxDistanceError = 0;
+  const maxDistanceError = (stored: (v: Float32Array) => Float32Array): number => {
+    const set = trusted.map((f) => stored(f.embedding));
+    let error = 0;
     for (let i = 0; i < set.length; i++) {
       for (let j = i + 1; j < set.length; j++) {
-        const d0 = distance(trusted[i]!.embedding, trusted[j]!.embedding);
-        const d1 = distance(set[i]!.embedding, set[j]!.embedding);
-        maxDistanceError = Math.max(maxDistanceError, Math.abs(d1 - d0));
+        error = Math.max(error, Math.abs(distance(set[i]!, set[j]!) - distance(trusted[i]!.embedding, trusted[j]!.embedding)));
       }
     }
-    return { set, maxDistanceError };
+    return error;
   };
-  const perVector = variant();
-  const global = variant(globalScale);
+  const global = trusted.map((f) => ({ ...f, embedding: globallyQuantised(f.embedding, globalScale) }));
   return {
     faces: trusted.length,
     orders,
-    float32: { bytesPerFace: dim * 4, ...score(trusted) },
-    int8PerVector: { bytesPerFace: dim + 4, ...score(perVector.set), maxDistanceError: perVector.maxDistanceError },
-    int8Global: { bytesPerFace: dim, ...score(global.set), maxDistanceError: global.maxDistanceError, scale: globalScale },
+    float32: { bytesPerFace: dim * 4, ...score(trusted, 'float32') },
+    int8PerVector: { bytesPerFace: dim + 4, ...score(trusted, 'int8'), maxDistanceError: maxDistanceError(int8RoundTrip) },
+    int8Global: {
+      bytesPerFace: dim,
+      ...score(global, 'float32'),
+      maxDistanceError: maxDistanceError((v) => globallyQuantised(v, globalScale)),
+      scale: globalScale,
+    },
   };
+}
+
+/** measureEmbeddingStorage on the labelled faces of ../shared/photos/identity (for bench/run-bench.ts). */
+export async function measureIdentityStorage(orders = 24): Promise<StorageFigures> {
+  const { labelled } = await identityFaces();
+  return measureEmbeddingStorage(labelled, findRecognizerModel().grouping, orders);
 }
 
 function distance(a: Float32Array, b: Float32Array): number {
@@ -187,8 +196,11 @@ function distance(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(sum);
 }
 
-/** The labelled faces of ../shared/photos/identity (the largest trusted face of each photo), cached. */
-async function identityFaces(): Promise<{ labelled: LabelledFace[]; all: Float32Array[] }> {
+/**
+ * The labelled faces of ../shared/photos/identity (the largest trusted face of each photo) and every face's
+ * embedding, cached in bench/out.
+ */
+export async function identityFaces(): Promise<{ labelled: LabelledFace[]; all: Float32Array[] }> {
   const cache = path.join(packageRoot(), 'bench', 'out', 'identity-embeddings.json');
   if (existsSync(cache)) {
     const data = JSON.parse(readFileSync(cache, 'utf8')) as { labelled: (Omit<LabelledFace, 'embedding'> & { embedding: number[] })[]; all: number[][] };
@@ -218,18 +230,19 @@ async function identityFaces(): Promise<{ labelled: LabelledFace[]; all: Float32
   return { labelled, all };
 }
 
-/** node --expose-gc dist/bench/vector-search.js [faces...] [--queries N] [--storage] */
+/** node --expose-gc dist/bench/vector-search.js [faces...] [--queries N] [--storage] [--float32] */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const queriesAt = args.indexOf('--queries');
   const queries = queriesAt >= 0 ? Number(args[queriesAt + 1]) : 1000;
   const sizes = args.filter((a, i) => /^\d+$/.test(a) && i !== queriesAt + 1).map(Number);
+  const storage: VectorStorage = args.includes('--float32') ? 'float32' : 'int8';
   const { labelled, all } = await identityFaces();
   process.stderr.write(`${all.length} real embeddings, ${labelled.length} labelled faces\n`);
   if (args.includes('--storage')) {
     process.stdout.write(`${JSON.stringify(measureEmbeddingStorage(labelled, findRecognizerModel().grouping))}\n`);
   }
-  for (const faces of sizes) process.stdout.write(`${JSON.stringify(measureVectorSearch(all, faces, queries))}\n`);
+  for (const faces of sizes) process.stdout.write(`${JSON.stringify(measureVectorSearch(all, faces, queries, storage))}\n`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,5 +1,6 @@
 import type { FaceQualityParts } from './face.js';
 import type { GroupingSettings } from './model-manifest.js';
+import { squaredDistance, vectorRows, type VectorRows, type VectorStorage } from './vector-rows.js';
 
 export function euclidean(a: Float32Array, b: Float32Array, aOffset = 0): number {
   let sum = 0;
@@ -47,39 +48,14 @@ export interface ReferenceIndexOptions {
   readonly partitionFrom?: number;
   /** How many of the nearest cells a query scans (default: 5 % of the cells, at least 12). */
   readonly probes?: number;
+  /** How the references are held (default int8: a quarter of float32's memory, see vector-rows.ts). */
+  readonly storage?: VectorStorage;
 }
 
-/**
- * Squared distance between the row at `base` of `matrix` and `q`, given up (returning a value >= `limit`) once it
- * reaches `limit`: eight lanes at a time (about twice as fast in V8 as one accumulator), checked every 16.
- */
-function squaredDistance(matrix: Float32Array, base: number, q: Float32Array, dim: number, limit: number): number {
-  let sum = 0;
-  let j = 0;
-  for (; j + 8 <= dim; j += 8) {
-    const a = matrix[base + j]! - q[j]!;
-    const b = matrix[base + j + 1]! - q[j + 1]!;
-    const c = matrix[base + j + 2]! - q[j + 2]!;
-    const d = matrix[base + j + 3]! - q[j + 3]!;
-    const e = matrix[base + j + 4]! - q[j + 4]!;
-    const f = matrix[base + j + 5]! - q[j + 5]!;
-    const g = matrix[base + j + 6]! - q[j + 6]!;
-    const h = matrix[base + j + 7]! - q[j + 7]!;
-    sum += a * a + b * b + c * c + d * d + e * e + f * f + g * g + h * h;
-    if ((j & 15) === 8 && sum >= limit) return sum;
-  }
-  for (; j < dim; j++) {
-    const d = matrix[base + j]! - q[j]!;
-    sum += d * d;
-  }
-  return sum;
-}
-
-/** Index of the row of `centroids` (k rows) nearest to `matrix[base..]`. */
-function nearestRow(centroids: Float32Array, k: number, matrix: Float32Array, base: number, dim: number): number {
+/** Index of the row of `centroids` (k rows) nearest to `q`. */
+function nearestRow(centroids: Float32Array, k: number, q: Float32Array, dim: number): number {
   let best = 0;
   let bestSum = Infinity;
-  const q = matrix.subarray(base, base + dim);
   for (let c = 0; c < k; c++) {
     const sum = squaredDistance(centroids, c * dim, q, dim, bestSum);
     if (sum < bestSum) {
@@ -90,22 +66,28 @@ function nearestRow(centroids: Float32Array, k: number, matrix: Float32Array, ba
   return best;
 }
 
-/** Lloyd's k-means over `rows` of `matrix` (at most `sample` of them, evenly spread), `iterations` rounds. */
-function kMeans(matrix: Float32Array, dim: number, rows: Int32Array, k: number, iterations: number, sample: number): Float32Array {
-  const step = Math.max(1, rows.length / sample);
+/** Lloyd's k-means over `members` of `vectors` (at most `sample` of them, evenly spread), `iterations` rounds. */
+function kMeans(vectors: VectorRows, members: Int32Array, k: number, iterations: number, sample: number): Float32Array {
+  const dim = vectors.dimension;
+  const step = Math.max(1, members.length / sample);
   const picked: number[] = [];
-  for (let i = 0; i < rows.length && picked.length < sample; i = Math.floor(picked.length * step)) picked.push(rows[i]!);
+  for (let i = 0; i < members.length && picked.length < sample; i = Math.floor(picked.length * step)) picked.push(members[i]!);
+  const data = new Float32Array(picked.length * dim);
+  picked.forEach((row, i) => vectors.read(row, data.subarray(i * dim, (i + 1) * dim)));
   const centroids = new Float32Array(k * dim);
-  for (let c = 0; c < k; c++) centroids.set(matrix.subarray(picked[Math.floor((c * picked.length) / k)]! * dim, (picked[Math.floor((c * picked.length) / k)]! + 1) * dim), c * dim);
+  for (let c = 0; c < k; c++) {
+    const i = Math.floor((c * picked.length) / k);
+    centroids.set(data.subarray(i * dim, (i + 1) * dim), c * dim);
+  }
   const sums = new Float64Array(k * dim);
   const counts = new Int32Array(k);
   for (let round = 0; round < iterations; round++) {
     sums.fill(0);
     counts.fill(0);
-    for (const row of picked) {
-      const c = nearestRow(centroids, k, matrix, row * dim, dim);
+    for (let i = 0; i < picked.length; i++) {
+      const c = nearestRow(centroids, k, data.subarray(i * dim, (i + 1) * dim), dim);
       counts[c] = counts[c]! + 1;
-      for (let j = 0; j < dim; j++) sums[c * dim + j] = sums[c * dim + j]! + matrix[row * dim + j]!;
+      for (let j = 0; j < dim; j++) sums[c * dim + j] = sums[c * dim + j]! + data[i * dim + j]!;
     }
     for (let c = 0; c < k; c++) {
       if (counts[c] === 0) continue; // an empty cell keeps its centroid
@@ -154,15 +136,17 @@ class Partition {
   }
 
   /** Coarse cells: sqrt(count / 1000); each split into fine cells of about 1,000 references (so they are even). */
-  static build(matrix: Float32Array, dim: number, count: number): Partition {
+  static build(vectors: VectorRows): Partition {
+    const { dimension: dim, length: count } = vectors;
     const tops = Math.max(2, Math.round(Math.sqrt(count / CELL_SIZE)));
     const all = new Int32Array(count);
     for (let i = 0; i < count; i++) all[i] = i;
-    const top = kMeans(matrix, dim, all, tops, 8, Math.min(count, tops * 300));
+    const top = kMeans(vectors, all, tops, 8, Math.min(count, tops * 300));
     const topOf = new Int32Array(count);
     const members = Array.from({ length: tops }, () => new RowList());
+    const row = new Float32Array(dim);
     for (let i = 0; i < count; i++) {
-      topOf[i] = nearestRow(top, tops, matrix, i * dim, dim);
+      topOf[i] = nearestRow(top, tops, vectors.read(i, row), dim);
       members[topOf[i]!]!.push(i);
     }
     const firstCell = new Int32Array(tops + 1);
@@ -172,21 +156,23 @@ class Partition {
       const rows = m.rows.subarray(0, m.length);
       const subs = firstCell[t + 1]! - firstCell[t]!;
       if (rows.length === 0) fine.set(top.subarray(t * dim, (t + 1) * dim), firstCell[t]! * dim);
-      else fine.set(kMeans(matrix, dim, rows, subs, 6, subs * 40), firstCell[t]! * dim);
+      else fine.set(kMeans(vectors, rows, subs, 6, subs * 40), firstCell[t]! * dim);
     });
     const partition = new Partition(dim, top, firstCell, fine);
-    for (let i = 0; i < count; i++) partition.fileRow(matrix, i, topOf[i]!);
+    for (let i = 0; i < count; i++) partition.fileRow(vectors.read(i, row), i, topOf[i]!);
     return partition;
   }
 
-  file(matrix: Float32Array, row: number): void {
-    this.fileRow(matrix, row, nearestRow(this.topCentroids, this.firstCell.length - 1, matrix, row * this.dim, this.dim));
+  /** Files row `row` of `vectors` (added since the build) under its nearest cell. */
+  file(vectors: VectorRows, row: number): void {
+    const v = vectors.read(row);
+    this.fileRow(v, row, nearestRow(this.topCentroids, this.firstCell.length - 1, v, this.dim));
   }
 
-  private fileRow(matrix: Float32Array, row: number, top: number): void {
+  private fileRow(v: Float32Array, row: number, top: number): void {
     const first = this.firstCell[top]!;
     const subs = this.firstCell[top + 1]! - first;
-    const s = subs === 1 ? 0 : nearestRow(this.centroids.subarray(first * this.dim, (first + subs) * this.dim), subs, matrix, row * this.dim, this.dim);
+    const s = subs === 1 ? 0 : nearestRow(this.centroids.subarray(first * this.dim, (first + subs) * this.dim), subs, v, this.dim);
     this.lists[first + s]!.push(row);
   }
 
@@ -203,17 +189,19 @@ class Partition {
 
 /**
  * The people's reference embeddings, in one growing matrix for a tight distance loop. Each reference is a trusted
- * face of a person; a person has many (years apart, with and without glasses), not one mean vector.
+ * face of a person; a person has many (years apart, with and without glasses), not one mean vector. The matrix is
+ * int8 with one scale per reference by default (a million references in 126 MB instead of 512 MB); the query stays
+ * float32, and distances are computed from the scaled codes.
  *
  * Search: below `partitionFrom` references every query scans them all (exact). From there on the references are
  * partitioned by two-level k-means (about 1,000 per cell; built on the first query, rebuilt when the index has
- * doubled since) and a query scans the 5 % of cells nearest to it with the exact float distance, so the people and
- * links it returns are exact for every reference in those cells. It is approximate only in which cells it scans:
- * `bench/vector-search.ts` measures how often the result equals the full scan (`exactCandidates`, the reference
- * implementation; `{ exact: true }` makes `candidates` use it).
+ * doubled since) and a query scans the 5 % of cells nearest to it with the same distance as the full scan, so the
+ * people and links it returns are exact for every reference in those cells. It is approximate only in which cells
+ * it scans: `bench/vector-search.ts` measures how often the result equals the full scan (`exactCandidates`, the
+ * reference implementation; `{ exact: true }` makes `candidates` use it).
  */
 export class ReferenceIndex {
-  private vectors: Float32Array;
+  private readonly vectors: VectorRows;
   private personOf: Int32Array;
   private photoOf: Int32Array;
   private faceOf: Int32Array;
@@ -230,7 +218,7 @@ export class ReferenceIndex {
     capacity = 1024,
     options: ReferenceIndexOptions = {},
   ) {
-    this.vectors = new Float32Array(capacity * dimension);
+    this.vectors = vectorRows(options.storage ?? 'int8', dimension, capacity);
     this.personOf = new Int32Array(capacity);
     this.photoOf = new Int32Array(capacity);
     this.faceOf = new Int32Array(capacity);
@@ -245,14 +233,14 @@ export class ReferenceIndex {
 
   /** Bytes held by the index (its matrix, row labels and partition), for the benchmark. */
   get bytes(): number {
-    let bytes = this.vectors.byteLength + this.personOf.byteLength + this.photoOf.byteLength + this.faceOf.byteLength;
+    let bytes = this.vectors.bytes + this.personOf.byteLength + this.photoOf.byteLength + this.faceOf.byteLength;
     if (this.partition) bytes += this.partition.centroids.byteLength + this.partition.lists.reduce((s, l) => s + l.rows.byteLength, 0);
     return bytes;
   }
 
   add(faceId: number, personId: number, photoId: number, embedding: Float32Array): void {
     if (this.count === this.personOf.length) this.grow();
-    this.vectors.set(embedding, this.count * this.dimension);
+    this.vectors.push(embedding);
     this.personOf[this.count] = personId;
     this.photoOf[this.count] = photoId;
     this.faceOf[this.count] = faceId;
@@ -262,9 +250,6 @@ export class ReferenceIndex {
 
   private grow(): void {
     const capacity = this.personOf.length * 2;
-    const vectors = new Float32Array(capacity * this.dimension);
-    vectors.set(this.vectors);
-    this.vectors = vectors;
     for (const key of ['personOf', 'photoOf', 'faceOf'] as const) {
       const next = new Int32Array(capacity);
       next.set(this[key]);
@@ -289,11 +274,10 @@ export class ReferenceIndex {
     return out;
   }
 
+  /** Copies of `personId`'s references, as the index holds them. */
   referencesOf(personId: number): Float32Array[] {
     const out: Float32Array[] = [];
-    for (let i = 0; i < this.count; i++) {
-      if (this.personOf[i] === personId) out.push(this.vectors.subarray(i * this.dimension, (i + 1) * this.dimension));
-    }
+    for (let i = 0; i < this.count; i++) if (this.personOf[i] === personId) out.push(this.vectors.read(i));
     return out;
   }
 
@@ -301,7 +285,7 @@ export class ReferenceIndex {
   private currentPartition(): Partition | null {
     if (this.exact || this.count < this.partitionFrom) return null;
     if (!this.partition || this.count >= 2 * this.partitionedCount) {
-      this.partition = Partition.build(this.vectors, this.dimension, this.count);
+      this.partition = Partition.build(this.vectors);
       this.partitionedCount = this.count;
     }
     return this.partition;
@@ -331,13 +315,12 @@ export class ReferenceIndex {
   }
 
   private scanRows(rows: Int32Array | null, length: number, embedding: Float32Array, cutoff: number, nearest: Map<number, number[]>): void {
-    const dim = this.dimension;
     const cutoffSquared = cutoff * cutoff;
     for (let r = 0; r < length; r++) {
       const i = rows ? rows[r]! : r;
       const person = this.personOf[i]!;
       if (person < 0) continue;
-      const sum = squaredDistance(this.vectors, i * dim, embedding, dim, cutoffSquared);
+      const sum = this.vectors.squaredDistance(i, embedding, cutoffSquared);
       if (sum >= cutoffSquared) continue;
       const list = nearest.get(person);
       if (list) list.push(Math.sqrt(sum));

@@ -125,9 +125,33 @@ describe('ReferenceIndex', () => {
       const q = jitter(identity, 0.025, random);
       expect(exact.candidates(q, K, CUTOFF)).toEqual(exact.exactCandidates(q, K, CUTOFF));
     }
-    const small = new ReferenceIndex(DIM);
+    const small = new ReferenceIndex(DIM, 1024, { storage: 'float32' });
     small.add(1, 1, 1, identities[0]!);
     small.add(2, 2, 2, identities[1]!);
     expect(small.candidates(identities[0]!, K, CUTOFF)[0]).toEqual({ personId: 1, link: 0 });
+  });
+
+  it('holds int8 references within their quantisation error of the float32 ones', () => {
+    const random = seeded(13);
+    const float = new ReferenceIndex(DIM, 16, { storage: 'float32', exact: true });
+    const int8 = new ReferenceIndex(DIM, 16, { exact: true });
+    const identities = clustered(float, random, 40, 10);
+    clustered(int8, seeded(13), 40, 10);
+    expect(int8.bytes).toBeLessThan(float.bytes / 2);
+    // One reference: the link from the float vector to its own int8 copy is the quantisation error alone.
+    const one = new ReferenceIndex(DIM);
+    one.add(1, 1, 1, identities[0]!);
+    const [self] = one.candidates(identities[0]!, K, CUTOFF);
+    expect(self!.personId).toBe(1);
+    expect(self!.link).toBeGreaterThan(0);
+    expect(self!.link).toBeLessThan(0.01);
+    expect(one.referencesOf(1)[0]!.every((v, i) => Math.abs(v - identities[0]![i]!) < 0.005)).toBe(true);
+    for (const identity of identities.slice(0, 20)) {
+      const q = jitter(identity, 0.025, random);
+      const a = float.candidates(q, K, CUTOFF);
+      const b = int8.candidates(q, K, CUTOFF);
+      expect(b.map((c) => c.personId).slice(0, 3)).toEqual(a.map((c) => c.personId).slice(0, 3));
+      b.forEach((c) => expect(Math.abs(c.link - a.find((x) => x.personId === c.personId)!.link)).toBeLessThan(0.01));
+    }
   });
 });

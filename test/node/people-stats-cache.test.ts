@@ -63,12 +63,13 @@ function directList(db: LibraryDatabase): PersonSummary[] {
 }
 
 let temp: TempDir;
+let file: string;
 let db: LibraryDatabase;
 let people: PeopleService;
 
 beforeAll(async () => {
   temp = await makeTempDir('people-stats');
-  const file = path.join(temp.dir, 'small.db');
+  file = path.join(temp.dir, 'small.db');
   buildSyntheticLibrary(file, { photos: 300, faces: 3000, namedPeople: 6, unnamedPeople: 300, seed: 3 });
   db = openLibraryDatabase(file);
   people = new PeopleService(db);
@@ -122,6 +123,67 @@ describe('the people cache', () => {
     for (let i = 0; i < 5; i++) {
       people.undoLast();
       check();
+    }
+  });
+
+  it('shows each change in the next people list, and reads nothing again after an unrelated write', () => {
+    const version = (): number => db.prepare('SELECT version FROM people_version').pluck().get() as number;
+    const before = people.list({ includeHidden: true });
+    const unchanged = version();
+    db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES ('unrelated', ?)").run(String(Date.now()));
+    expect(version()).toBe(unchanged);
+    const again = people.list({ includeHidden: true });
+    again.forEach((p, i) => expect(p).toBe(before[i]));
+
+    // A rename: that person is read again, the others are kept as they were.
+    const named = before.find((p) => p.name !== null)!;
+    people.name(named.id, 'Aaron Renamed');
+    const renamed = people.list({ includeHidden: true });
+    expect(renamed[0]).toMatchObject({ id: named.id, name: 'Aaron Renamed' });
+    expect(renamed.filter((p) => p.id !== named.id).every((p) => before.includes(p))).toBe(true);
+    expect(renamed).toEqual(directList(db));
+
+    // A confirmation moving a face, and a merge (a person leaves the list).
+    const [a, b] = renamed.filter((p) => p.name !== null);
+    const faceOfB = db.prepare('SELECT face_id FROM face_assignments WHERE person_id = ? LIMIT 1').pluck().get(b!.id) as number;
+    people.confirm(faceOfB, { personId: a!.id });
+    expect(people.list({ includeHidden: true })).toEqual(directList(db));
+    const unnamed = renamed.filter((p) => p.name === null);
+    people.merge(a!.id, unnamed[0]!.id);
+    const merged = people.list({ includeHidden: true });
+    expect(merged.some((p) => p.id === unnamed[0]!.id)).toBe(false);
+    expect(merged).toEqual(directList(db));
+
+    // A new face in a new photo, grouped as after a scan: a copy of one of a's faces, so it joins a.
+    const faceOfA = db.prepare("SELECT face_id FROM face_assignments WHERE person_id = ? AND status != 'suggested' LIMIT 1").pluck().get(a!.id) as number;
+    const photo = Number(
+      db
+        .prepare("INSERT INTO photos (folder_id, path, size, mtime_ms, captured_at, indexed_at) SELECT folder_id, '/synthetic/new.jpg', 1, 1, '2030-01-01T00:00:00', 'now' FROM photos LIMIT 1")
+        .run().lastInsertRowid,
+    );
+    db.prepare(
+      `INSERT INTO faces (photo_id, x1, y1, x2, y2, landmarks, score, quality, quality_parts, embedding, detector_id, recognizer_id)
+       SELECT ?, x1, y1, x2, y2, landmarks, score, quality, quality_parts, embedding, detector_id, recognizer_id FROM faces WHERE id = ?`,
+    ).run(photo, faceOfA);
+    const faceCountOfA = people.list({ includeHidden: true }).find((p) => p.id === a!.id)!.faceCount;
+    expect(people.groupNewFaces().assigned).toBe(1);
+    const grown = people.list({ includeHidden: true });
+    expect(grown.find((p) => p.id === a!.id)).toMatchObject({ faceCount: faceCountOfA + 1, lastSeen: { at: '2030-01-01T00:00:00', file: '/synthetic/new.jpg' } });
+    expect(grown).toEqual(directList(db));
+  });
+
+  it('shows in its people list what another connection changed', () => {
+    const other = openLibraryDatabase(file);
+    try {
+      const elsewhere = new PeopleService(other);
+      const person = people.list().find((p) => p.name === null)!;
+      elsewhere.name(person.id, 'Named Elsewhere');
+      expect(people.list().find((p) => p.id === person.id)?.name).toBe('Named Elsewhere');
+      elsewhere.hide(person.id);
+      expect(people.list().some((p) => p.id === person.id)).toBe(false);
+      expect(people.list({ includeHidden: true })).toEqual(directList(db));
+    } finally {
+      other.close();
     }
   });
 

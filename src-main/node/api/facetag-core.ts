@@ -188,22 +188,32 @@ export class FacetagCore {
   }
 
   private listPhotos(offset: number, limit: number, personId?: number): { total: number; photos: PhotoSummary[] } {
+    if (personId !== undefined) return this.listPhotosOf(personId, offset, limit);
     const db = this.library.db;
-    const where =
-      personId === undefined
-        ? ''
-        : 'WHERE p.id IN (SELECT f.photo_id FROM faces f INDEXED BY faces_for_people JOIN face_assignments a ON a.face_id = f.id WHERE a.person_id = @personId)';
-    // A person's photo count is in the people cache (counting 40,000 photos again takes longer than the page).
-    const total =
-      personId === undefined || !this.people.repo.person(personId)
-        ? (db.prepare(`SELECT count(*) FROM photos p ${where}`).pluck().get({ personId }) as number)
-        : this.people.summary(personId).photoCount;
+    const total = db.prepare('SELECT count(*) FROM photos').pluck().get() as number;
     const rows = db
+      .prepare(`${PHOTO_SUMMARY_SQL} ORDER BY p.captured_at IS NULL, p.captured_at, p.path LIMIT ? OFFSET ?`)
+      .all(limit, offset) as PhotoRow[];
+    return { total, photos: rows.map(toPhotoSummary) };
+  }
+
+  /**
+   * A person's photos in capture order (undated last). The assignments' index in capture order gives the page's
+   * photos without reading the person's other faces; the total is the people cache's photo count.
+   */
+  private listPhotosOf(personId: number, offset: number, limit: number): { total: number; photos: PhotoSummary[] } {
+    if (!this.people.repo.person(personId)) return { total: 0, photos: [] };
+    const rows = this.library.db
       .prepare(
-        `${PHOTO_SUMMARY_SQL} ${where} ORDER BY p.captured_at IS NULL, p.captured_at, p.path LIMIT @limit OFFSET @offset`,
+        `${PHOTO_SUMMARY_SQL}
+         JOIN (SELECT DISTINCT f.photo_id, a.photo_captured_at IS NULL AS undated, a.photo_captured_at AS at, p.path
+               FROM face_assignments a INDEXED BY face_assignments_in_capture_order
+               JOIN faces f INDEXED BY faces_for_people ON f.id = a.face_id JOIN photos p ON p.id = f.photo_id
+               WHERE a.person_id = @personId ORDER BY undated, at, p.path LIMIT @limit OFFSET @offset) page ON page.photo_id = p.id
+         ORDER BY page.undated, page.at, page.path`,
       )
       .all({ personId, limit, offset }) as PhotoRow[];
-    return { total, photos: rows.map(toPhotoSummary) };
+    return { total: this.people.summary(personId).photoCount, photos: rows.map(toPhotoSummary) };
   }
 
   /** A detector, recognizer or execution provider this machine does not have is refused before it is stored. */

@@ -130,9 +130,9 @@ export class IndexWorkerPool {
     return this.slots.length;
   }
 
-  /** Tasks the workers hold at once; callers that keep this many queued keep every worker busy. */
+  /** Tasks to keep submitted so that every worker has its next one waiting: what they hold plus one each queued. */
   get capacity(): number {
-    return this.slots.length * TASKS_PER_WORKER;
+    return this.slots.length * (TASKS_PER_WORKER + 1);
   }
 
   /** Resolves when every worker has loaded its models; rejects with the reason one could not. */
@@ -149,14 +149,18 @@ export class IndexWorkerPool {
     });
   }
 
-  /** Hands queued tasks to ready workers, the least loaded first, up to TASKS_PER_WORKER each. */
+  /**
+   * Hands queued tasks to ready workers, the least loaded first, up to TASKS_PER_WORKER each. A task waits inside a
+   * busy worker only while the queue holds one for every worker: the last tasks of a batch go to whichever worker is
+   * free first, not to one that has another to finish.
+   */
   private dispatch(): void {
+    const ready = this.slots.filter((s) => s.ready);
     while (this.queue.length > 0) {
       let slot: Slot | undefined;
-      for (const s of this.slots) {
-        if (s.ready && s.inFlight.length < TASKS_PER_WORKER && (!slot || s.inFlight.length < slot.inFlight.length)) slot = s;
-      }
-      if (!slot) return;
+      for (const s of ready) if (!slot || s.inFlight.length < slot.inFlight.length) slot = s;
+      if (!slot || slot.inFlight.length >= TASKS_PER_WORKER) return;
+      if (slot.inFlight.length > 0 && this.queue.length < ready.length) return;
       const pending = this.queue.shift()!;
       const id = this.nextId++;
       slot.inFlight.push({ id, pending });

@@ -312,7 +312,7 @@ export class LibraryScanner {
         this.emit({ done, photosPerSecond: rate, etaSeconds: (total - done) / rate, errors: summary.errors.length });
       }
     };
-    // As many lanes as the workers hold tasks, so a worker never waits for the main thread to hand it the next photo.
+    // Enough lanes that each worker always has its next photo waiting: it never waits for the main thread.
     await Promise.all(Array.from({ length: pool.capacity }, lane));
     if (fatal !== undefined) throw fatal;
   }

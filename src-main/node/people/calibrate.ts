@@ -1,6 +1,6 @@
 import { bcubed } from '../../common/bcubed.js';
 import type { FaceQualityParts } from '../../common/face.js';
-import { euclidean, isTrustedFace } from '../../common/grouping.js';
+import { euclidean, isTrustedFace, type ReferenceIndexOptions } from '../../common/grouping.js';
 import type { GroupingSettings } from '../../common/model-manifest.js';
 import { openLibraryDatabase } from '../store/database.js';
 import { floatsToBlob } from '../store/embedding-blob.js';
@@ -122,9 +122,10 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 
 /**
  * Runs the shipped grouping on the labelled faces arriving in batches (a library growing scan by scan), in a
- * throw-away in-memory library, and scores it with BCubed F1 (each face its own photo).
+ * throw-away in-memory library, and scores it with BCubed F1 (each face its own photo). `index` sets up the
+ * reference index (e.g. its storage, to measure what int8 costs).
  */
-export function groupingF1(faces: readonly LabelledFace[], settings: GroupingSettings, seed: number): number {
+export function groupingF1(faces: readonly LabelledFace[], settings: GroupingSettings, seed: number, index: ReferenceIndexOptions = {}): number {
   const db = openLibraryDatabase(':memory:');
   try {
     const folder = Number(db.prepare("INSERT INTO folders (path, added_at) VALUES ('/calibration', '')").run().lastInsertRowid);
@@ -146,7 +147,7 @@ export function groupingF1(faces: readonly LabelledFace[], settings: GroupingSet
         const photo = Number(insertPhoto.run(folder, `/calibration/${i}.jpg`).lastInsertRowid);
         faceIds.set(i, Number(insertFace.run(photo, f.parts.detectorScore, f.quality, JSON.stringify(f.parts), floatsToBlob(f.embedding)).lastInsertRowid));
       }
-      new FaceGrouping(repo, settings, 0.8, faces[0]!.embedding.length).groupNewFaces();
+      new FaceGrouping(repo, settings, 0.8, faces[0]!.embedding.length, index).groupNewFaces();
     }
     const personOf = db.prepare('SELECT person_id FROM face_assignments WHERE face_id = ?').pluck();
     const predicted = faces.map((_, i) => (personOf.get(faceIds.get(i)!) as number | undefined) ?? null);

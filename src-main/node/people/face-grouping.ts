@@ -1,5 +1,5 @@
 import type { GroupingSettings } from '../../common/model-manifest.js';
-import { confidenceOf, groupLink, isTrustedFace, ReferenceIndex, type Candidate } from '../../common/grouping.js';
+import { confidenceOf, groupLink, isTrustedFace, ReferenceIndex, type Candidate, type ReferenceIndexOptions } from '../../common/grouping.js';
 import type { AssignmentStatus } from '../../common/people.js';
 import type { FaceForGrouping, PeopleRepository } from '../store/people.repository.js';
 
@@ -35,13 +35,20 @@ export class FaceGrouping {
     private readonly settings: GroupingSettings,
     private readonly autoConfidence: number,
     dimension: number,
+    indexOptions: ReferenceIndexOptions = {},
   ) {
-    this.index = new ReferenceIndex(dimension);
+    // Room for the library's references and a scan's worth of new ones, so that the index rarely grows (a copy).
+    this.index = new ReferenceIndex(dimension, repo.sureFaceCount() + 1024, indexOptions);
     this.cutoff = Math.max(settings.assign, settings.merge, settings.suggest) + CANDIDATE_MARGIN;
     for (const person of repo.people()) this.named.set(person.id, person.name !== null);
-    for (const face of repo.assignedFaces()) {
+    for (const face of repo.sureFaces()) {
       if (this.isReference(face, face.status)) this.index.add(face.id, face.personId, face.photoId, face.embedding);
     }
+  }
+
+  /** How many references the index holds, and its bytes (for the benchmarks). */
+  get references(): { readonly size: number; readonly bytes: number } {
+    return this.index;
   }
 
   private isReference(face: FaceForGrouping, status: AssignmentStatus): boolean {

@@ -1,6 +1,6 @@
 import type { Box } from '../../common/geometry.js';
 import type { GroupingSettings } from '../../common/model-manifest.js';
-import type { AssignmentStatus, BestOfYear, PersonDetails, PersonFace, PersonSummary, ReviewItem, SeenAt } from '../../common/people.js';
+import type { AssignmentStatus, PersonDetails, PersonFace, PersonSummary, ReviewItem } from '../../common/people.js';
 import { findRecognizerModel } from '../models/model-store.js';
 import type { LibraryDatabase } from '../store/database.js';
 import { loadPhoto } from '../image/load-image.js';
@@ -10,36 +10,8 @@ import { FacePipeline, WORKING_MAX_SIDE } from '../vision/face-pipeline.js';
 import { UndoRecorder } from '../store/undo-recorder.js';
 import { SidecarAutoWriter } from '../interop/sidecar-auto-writer.js';
 import { FaceGrouping, type GroupingResult } from './face-grouping.js';
-
-interface PersonStatsRow {
-  id: number;
-  name: string | null;
-  hidden: number;
-  cover_face_id: number | null;
-  face_count: number;
-  photo_count: number;
-  first_at: string | null;
-  first_source: SeenAt['source'] | null;
-  first_path: string | null;
-  last_at: string | null;
-  last_source: SeenAt['source'] | null;
-  last_path: string | null;
-  best_face_id: number | null;
-  best_path: string | null;
-}
-
-const PERSON_STATS_SQL = `SELECT pe.id, pe.name, pe.hidden, pe.cover_face_id, s.face_count, s.photo_count, s.first_at, s.first_source,
-  s.first_path, s.last_at, s.last_source, s.last_path, s.best_face_id, s.best_path
-  FROM people pe JOIN person_stats s ON s.person_id = pe.id`;
-
-/** Above this many stale people, the cache is refreshed in one pass over all assignments. */
-const BULK_STATS = 200;
-
-/** SQLite's BINARY order of two strings (their UTF-8 bytes), which JavaScript's order only differs from past U+D7FF. */
-function binaryCompare(a: string, b: string): number {
-  if (/[\uD800-\uFFFF]/.test(a) || /[\uD800-\uFFFF]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+import { PeopleList, readSummary } from './people-list.js';
+import { PersonStats } from './person-stats.js';
 
 /** Above this confidence a face is tagged automatically (still distinguishable from a confirmed one). */
 export const DEFAULT_AUTO_CONFIDENCE = 0.8;
@@ -68,6 +40,8 @@ export class PeopleService {
   private grouping: FaceGrouping | undefined;
 
   private readonly library: LibraryRepository;
+  private readonly stats: PersonStats;
+  private readonly peopleList: PeopleList;
 
   constructor(
     readonly db: LibraryDatabase,
@@ -77,6 +51,8 @@ export class PeopleService {
     this.library = new LibraryRepository(db);
     this.undo = new UndoRecorder(db);
     this.sidecars = new SidecarAutoWriter(db);
+    this.stats = new PersonStats(db);
+    this.peopleList = new PeopleList(db, () => this.stats.refresh());
     const recognizer = findRecognizerModel(options.recognizer);
     this.settings = recognizer.grouping;
     this.dimension = recognizer.recognizer.embeddingSize;
@@ -103,7 +79,7 @@ export class PeopleService {
   groupNewFaces(): GroupingResult {
     const result = this.engine().groupNewFaces();
     // The people it changed get their figures now (after a scan), not when someone next opens the people list.
-    this.refreshStats();
+    this.stats.refresh();
     return result;
   }
 
@@ -322,213 +298,27 @@ export class PeopleService {
 
   // ---- what the app shows ----------------------------------------------------------------------------------------
 
-  // INDEXED BY faces_for_people: the planner would rather read each face's own row, whose embedding makes it a
-  // page of its own; the index holds what these queries read of a face, a hundred faces a page.
-
-  /** A person's faces in capture order; `offset`/`limit` page through them (all by default). */
+  /**
+   * A person's faces in capture order (undated last); `offset`/`limit` page through them (all by default). The
+   * index on the assignments' copy of the capture time gives them in order: a page reads its faces, not all.
+   * (INDEXED BY faces_for_people: the slim copy of the faces, as in person-stats.ts.)
+   */
   private facesOf(personId: number, offset = 0, limit = -1): PersonFace[] {
     return (
       this.db
         .prepare(
-          `SELECT f.id, p.path, f.x1, f.y1, f.x2, f.y2, a.status, a.confidence FROM face_assignments a
+          `SELECT f.id, p.path, f.x1, f.y1, f.x2, f.y2, a.status, a.confidence FROM face_assignments a INDEXED BY face_assignments_in_capture_order
            JOIN faces f INDEXED BY faces_for_people ON f.id = a.face_id JOIN photos p ON p.id = f.photo_id
-           WHERE a.person_id = ? ORDER BY p.captured_at, p.path, f.id LIMIT ? OFFSET ?`,
+           WHERE a.person_id = ? ORDER BY a.photo_captured_at IS NULL, a.photo_captured_at, p.path, f.id LIMIT ? OFFSET ?`,
         )
         .all(personId, limit, offset) as { id: number; path: string; x1: number; y1: number; x2: number; y2: number; status: AssignmentStatus; confidence: number }[]
     ).map((r) => ({ id: r.id, file: r.path, box: [r.x1, r.y1, r.x2, r.y2] as Box, status: r.status, confidence: r.confidence }));
   }
 
-  private seen(personId: number, order: 'ASC' | 'DESC'): SeenAt | null {
-    const r = this.db
-      .prepare(
-        `SELECT p.captured_at, p.capture_source, p.path FROM face_assignments a JOIN faces f INDEXED BY faces_for_people ON f.id = a.face_id
-         JOIN photos p ON p.id = f.photo_id WHERE a.person_id = ? AND p.captured_at IS NOT NULL
-         ORDER BY p.captured_at ${order}, p.path ${order} LIMIT 1`,
-      )
-      .get(personId) as { captured_at: string; capture_source: SeenAt['source']; path: string } | undefined;
-    return r ? { at: r.captured_at, source: r.capture_source, file: r.path } : null;
-  }
-
-  /** Best face: highest face quality, ties broken by the photo's own sharpness. */
-  private bestFace(personId: number): { faceId: number; file: string } | null {
-    const r = this.db
-      .prepare(
-        `SELECT f.id, p.path FROM face_assignments a JOIN faces f INDEXED BY faces_for_people ON f.id = a.face_id JOIN photos p ON p.id = f.photo_id
-         WHERE a.person_id = ? ORDER BY f.quality DESC, p.sharpness DESC, f.id LIMIT 1`,
-      )
-      .get(personId) as { id: number; path: string } | undefined;
-    return r ? { faceId: r.id, file: r.path } : null;
-  }
-
-  /** Recomputes the cached figures of one person (person_stats), or drops them when the person is gone. */
-  private computeStats(personId: number): void {
-    if (!this.repo.person(personId)) {
-      this.db.prepare('DELETE FROM person_stats WHERE person_id = ?').run(personId);
-      return;
-    }
-    const counts = this.db
-      .prepare(
-        `SELECT count(*) AS faces, count(DISTINCT f.photo_id) AS photos FROM face_assignments a JOIN faces f INDEXED BY faces_for_people ON f.id = a.face_id
-         WHERE a.person_id = ?`,
-      )
-      .get(personId) as { faces: number; photos: number };
-    const first = this.seen(personId, 'ASC');
-    const last = this.seen(personId, 'DESC');
-    const best = this.bestFace(personId);
-    // Best face of each year the person was photographed.
-    const bestPerYear = (
-      this.db
-        .prepare(
-          `SELECT year, id, path FROM (
-             SELECT CAST(substr(p.captured_at, 1, 4) AS INTEGER) AS year, f.id, p.path,
-                    row_number() OVER (PARTITION BY substr(p.captured_at, 1, 4) ORDER BY f.quality DESC, p.sharpness DESC, f.id) AS rank
-             FROM face_assignments a JOIN faces f INDEXED BY faces_for_people ON f.id = a.face_id JOIN photos p ON p.id = f.photo_id
-             WHERE a.person_id = ? AND p.captured_at IS NOT NULL)
-           WHERE rank = 1 ORDER BY year`,
-        )
-        .all(personId) as { year: number; id: number; path: string }[]
-    ).map((r): BestOfYear => ({ year: r.year, faceId: r.id, file: r.path }));
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO person_stats (person_id, face_count, photo_count, first_at, first_source, first_path,
-           last_at, last_source, last_path, best_face_id, best_path, best_per_year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(personId, counts.faces, counts.photos, first?.at ?? null, first?.source ?? null, first?.file ?? null, last?.at ?? null, last?.source ?? null, last?.file ?? null, best?.faceId ?? null, best?.file ?? null, JSON.stringify(bestPerYear));
-  }
-
-  /**
-   * Brings the people cache up to date: the people the triggers marked (or all stale ones when `personId` is not
-   * given), and any person that has no figures yet.
-   */
-  private refreshStats(personId?: number): void {
-    const db = this.db;
-    const stale =
-      personId === undefined
-        ? (db
-            .prepare(
-              `SELECT person_id FROM person_stats_stale
-               UNION SELECT id FROM people WHERE NOT EXISTS (SELECT 1 FROM person_stats s WHERE s.person_id = people.id)`,
-            )
-            .pluck()
-            .all() as number[])
-        : (db
-            .prepare(
-              `SELECT @id WHERE EXISTS (SELECT 1 FROM person_stats_stale WHERE person_id = @id)
-                 OR NOT EXISTS (SELECT 1 FROM person_stats WHERE person_id = @id)`,
-            )
-            .pluck()
-            .all({ id: personId }) as number[]);
-    if (stale.length === 0) return;
-    if (stale.length > BULK_STATS) {
-      this.bulkStats(stale);
-      return;
-    }
-    db.transaction(() => {
-      const done = db.prepare('DELETE FROM person_stats_stale WHERE person_id = ?');
-      for (const id of stale) {
-        this.computeStats(id);
-        done.run(id);
-      }
-    })();
-  }
-
-  /**
-   * Recomputes the figures of many people in one pass over every assignment (a library opened for the first time
-   * since the cache exists, a big grouping): the same figures as computeStats, in the same orders.
-   */
-  private bulkStats(ids: readonly number[]): void {
-    const db = this.db;
-    const wanted = new Set(ids);
-    interface Face {
-      id: number;
-      quality: number;
-      at: string | null;
-      source: SeenAt['source'] | null;
-      path: string;
-      sharpness: number | null;
-    }
-    interface Figures {
-      faces: number;
-      photos: Set<number>;
-      first: Face | null;
-      last: Face | null;
-      best: Face | null;
-      years: Map<string, Face>;
-    }
-    const seenBefore = (a: Face, b: Face): boolean => {
-      const at = binaryCompare(a.at!, b.at!);
-      return at < 0 || (at === 0 && binaryCompare(a.path, b.path) < 0);
-    };
-    const better = (a: Face, b: Face): boolean =>
-      a.quality !== b.quality
-        ? a.quality > b.quality
-        : (a.sharpness ?? -Infinity) !== (b.sharpness ?? -Infinity)
-          ? (a.sharpness ?? -Infinity) > (b.sharpness ?? -Infinity)
-          : a.id < b.id;
-    const figures = new Map<number, Figures>();
-    const rows = db
-      .prepare(
-        `SELECT a.person_id, f.id, f.photo_id, f.quality, p.captured_at, p.capture_source, p.path, p.sharpness
-         FROM face_assignments a JOIN faces f INDEXED BY faces_for_people ON f.id = a.face_id JOIN photos p ON p.id = f.photo_id`,
-      )
-      .raw()
-      .iterate() as IterableIterator<[number, number, number, number, string | null, SeenAt['source'] | null, string, number | null]>;
-    for (const [personId, id, photoId, quality, at, source, path, sharpness] of rows) {
-      if (!wanted.has(personId)) continue;
-      let f = figures.get(personId);
-      if (!f) figures.set(personId, (f = { faces: 0, photos: new Set(), first: null, last: null, best: null, years: new Map() }));
-      const face: Face = { id, quality, at, source, path, sharpness };
-      f.faces++;
-      f.photos.add(photoId);
-      if (!f.best || better(face, f.best)) f.best = face;
-      if (at === null) continue;
-      if (!f.first || seenBefore(face, f.first)) f.first = face;
-      if (!f.last || seenBefore(f.last, face)) f.last = face;
-      const year = at.slice(0, 4);
-      const yearBest = f.years.get(year);
-      if (!yearBest || better(face, yearBest)) f.years.set(year, face);
-    }
-    const existing = new Set(db.prepare('SELECT id FROM people').pluck().all() as number[]);
-    db.transaction(() => {
-      const write = db.prepare(
-        `INSERT OR REPLACE INTO person_stats (person_id, face_count, photo_count, first_at, first_source, first_path,
-           last_at, last_source, last_path, best_face_id, best_path, best_per_year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      const drop = db.prepare('DELETE FROM person_stats WHERE person_id = ?');
-      const done = db.prepare('DELETE FROM person_stats_stale WHERE person_id = ?');
-      for (const personId of ids) {
-        done.run(personId);
-        if (!existing.has(personId)) {
-          drop.run(personId);
-          continue;
-        }
-        const f = figures.get(personId);
-        const years: BestOfYear[] = [...(f?.years ?? new Map<string, Face>())]
-          .map(([year, face]) => ({ year: Number.parseInt(year, 10), faceId: face.id, file: face.path }))
-          .sort((a, b) => a.year - b.year);
-        write.run(personId, f?.faces ?? 0, f?.photos.size ?? 0, f?.first?.at ?? null, f?.first?.source ?? null, f?.first?.path ?? null, f?.last?.at ?? null, f?.last?.source ?? null, f?.last?.path ?? null, f?.best?.id ?? null, f?.best?.path ?? null, JSON.stringify(years));
-      }
-    })();
-  }
-
-  private static toSummary(r: PersonStatsRow): PersonSummary {
-    return {
-      id: r.id,
-      name: r.name,
-      hidden: r.hidden === 1,
-      photoCount: r.photo_count,
-      faceCount: r.face_count,
-      firstSeen: r.first_at === null ? null : { at: r.first_at, source: r.first_source!, file: r.first_path! },
-      lastSeen: r.last_at === null ? null : { at: r.last_at, source: r.last_source!, file: r.last_path! },
-      bestPhoto: r.best_path,
-      avatarFaceId: r.cover_face_id ?? r.best_face_id,
-    };
-  }
-
   summary(personId: number): PersonSummary {
     if (!this.repo.person(personId)) throw new PeopleError(`there is no person ${personId}`);
-    this.refreshStats(personId);
-    return PeopleService.toSummary(this.db.prepare(`${PERSON_STATS_SQL} WHERE pe.id = ?`).get(personId) as PersonStatsRow);
+    this.stats.refresh(personId);
+    return readSummary(this.db, personId)!;
   }
 
   /**
@@ -537,36 +327,12 @@ export class PeopleService {
    */
   details(personId: number, page: { facesOffset?: number; facesLimit?: number } = {}): PersonDetails {
     const summary = this.summary(personId);
-    const bestPerYear = JSON.parse(
-      this.db.prepare('SELECT best_per_year FROM person_stats WHERE person_id = ?').pluck().get(personId) as string,
-    ) as BestOfYear[];
-    return { ...summary, faces: this.facesOf(personId, page.facesOffset ?? 0, page.facesLimit ?? -1), bestPerYear };
+    return { ...summary, faces: this.facesOf(personId, page.facesOffset ?? 0, page.facesLimit ?? -1), bestPerYear: this.stats.bestPerYear(personId) };
   }
 
   /** Named people first (by name), then unnamed groups, biggest first. */
   list(options: { includeHidden?: boolean } = {}): PersonSummary[] {
-    // The same answer while nothing in the database changed (this connection's changes, or another's commit).
-    const version = `${this.db.pragma('data_version', { simple: true })}:${this.totalChanges()}:${options.includeHidden ? 1 : 0}`;
-    if (this.listMemo?.version === version) return [...this.listMemo.people];
-    const people = this.computeList(options);
-    this.listMemo = { version: `${this.db.pragma('data_version', { simple: true })}:${this.totalChanges()}:${options.includeHidden ? 1 : 0}`, people };
-    return [...people];
-  }
-
-  private listMemo: { version: string; people: readonly PersonSummary[] } | undefined;
-
-  private totalChanges(): number {
-    return this.db.prepare('SELECT total_changes()').pluck().get() as number;
-  }
-
-  private computeList(options: { includeHidden?: boolean }): PersonSummary[] {
-    this.refreshStats();
-    const rows = this.db.prepare(`${PERSON_STATS_SQL} ${options.includeHidden ? '' : 'WHERE pe.hidden = 0'}`).all() as PersonStatsRow[];
-    return rows.map(PeopleService.toSummary).sort((a, b) => {
-      if ((a.name === null) !== (b.name === null)) return a.name === null ? 1 : -1;
-      if (a.name !== null && b.name !== null) return a.name.localeCompare(b.name);
-      return b.faceCount - a.faceCount || a.id - b.id;
-    });
+    return this.peopleList.list(options);
   }
 
   /** Faces that belong to no one (too doubtful to group, or unlike everyone and too poor to start a person). */

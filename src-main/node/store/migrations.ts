@@ -243,6 +243,97 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX face_assignments_to_review ON face_assignments(confidence, face_id) WHERE status != 'confirmed';
       `),
   },
+  {
+    version: 5,
+    name: 'scale: people change log for the in-memory people list',
+    up: (db) =>
+      db.exec(`
+        -- A counter of changes to what the people list shows (people, person_stats, and person_stats_stale, which
+        -- says figures are about to change), and the counter value of each person's last change, kept by the
+        -- triggers below. A process holding the list in memory reads the counter to know whether its copy is still
+        -- right (whichever connection wrote), and re-reads only the people changed since. A deleted person leaves no
+        -- row: the list finds them gone by counting.
+        CREATE TABLE people_version (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          version INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO people_version (id, version) VALUES (1, 0);
+        CREATE TABLE people_changes (
+          person_id INTEGER PRIMARY KEY,
+          version INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX people_changes_by_version ON people_changes(version);
+
+        -- (DELETE then INSERT, not an upsert: inside a trigger, the outer statement's conflict policy would apply.)
+        CREATE TRIGGER people_list_person_added AFTER INSERT ON people BEGIN
+          UPDATE people_version SET version = version + 1;
+          DELETE FROM people_changes WHERE person_id = new.id;
+          INSERT INTO people_changes (person_id, version) SELECT new.id, version FROM people_version;
+        END;
+        CREATE TRIGGER people_list_person_changed AFTER UPDATE ON people BEGIN
+          UPDATE people_version SET version = version + 1;
+          DELETE FROM people_changes WHERE person_id IN (old.id, new.id);
+          INSERT INTO people_changes (person_id, version) SELECT new.id, version FROM people_version;
+        END;
+        CREATE TRIGGER people_list_person_removed AFTER DELETE ON people BEGIN
+          UPDATE people_version SET version = version + 1;
+          DELETE FROM people_changes WHERE person_id = old.id;
+        END;
+        CREATE TRIGGER people_list_stats_added AFTER INSERT ON person_stats BEGIN
+          UPDATE people_version SET version = version + 1;
+          DELETE FROM people_changes WHERE person_id = new.person_id;
+          INSERT INTO people_changes (person_id, version) SELECT new.person_id, version FROM people_version;
+        END;
+        CREATE TRIGGER people_list_stats_changed AFTER UPDATE ON person_stats BEGIN
+          UPDATE people_version SET version = version + 1;
+          DELETE FROM people_changes WHERE person_id IN (old.person_id, new.person_id);
+          INSERT INTO people_changes (person_id, version) SELECT new.person_id, version FROM people_version;
+        END;
+        CREATE TRIGGER people_list_stats_removed AFTER DELETE ON person_stats BEGIN
+          UPDATE people_version SET version = version + 1;
+          DELETE FROM people_changes WHERE person_id = old.person_id;
+          INSERT INTO people_changes (person_id, version)
+            SELECT old.person_id, version FROM people_version WHERE EXISTS (SELECT 1 FROM people WHERE id = old.person_id);
+        END;
+        CREATE TRIGGER people_list_stats_stale AFTER INSERT ON person_stats_stale BEGIN
+          UPDATE people_version SET version = version + 1;
+        END;
+      `),
+  },
+  {
+    version: 6,
+    name: 'scale: a person\'s faces in capture order',
+    up: (db) =>
+      db.exec(`
+        -- A copy of the capture time of the face's photo, kept by the triggers below, so that an index gives a
+        -- person's faces in capture order (undated last): a person page reads its first faces and photos without
+        -- sorting all of the person's faces.
+        ALTER TABLE face_assignments ADD COLUMN photo_captured_at TEXT;
+        UPDATE face_assignments SET photo_captured_at =
+          (SELECT p.captured_at FROM faces f JOIN photos p ON p.id = f.photo_id WHERE f.id = face_assignments.face_id);
+        CREATE INDEX face_assignments_in_capture_order ON face_assignments(person_id, photo_captured_at IS NULL, photo_captured_at);
+
+        CREATE TRIGGER capture_order_assigned AFTER INSERT ON face_assignments BEGIN
+          UPDATE face_assignments SET photo_captured_at =
+            (SELECT p.captured_at FROM faces f JOIN photos p ON p.id = f.photo_id WHERE f.id = new.face_id)
+          WHERE face_id = new.face_id;
+        END;
+        CREATE TRIGGER capture_order_reassigned AFTER UPDATE OF face_id ON face_assignments BEGIN
+          UPDATE face_assignments SET photo_captured_at =
+            (SELECT p.captured_at FROM faces f JOIN photos p ON p.id = f.photo_id WHERE f.id = new.face_id)
+          WHERE face_id = new.face_id;
+        END;
+        CREATE TRIGGER capture_order_face_moved AFTER UPDATE OF photo_id ON faces BEGIN
+          UPDATE face_assignments SET photo_captured_at = (SELECT captured_at FROM photos WHERE id = new.photo_id)
+          WHERE face_id = new.id;
+        END;
+        CREATE TRIGGER capture_order_photo_dated AFTER UPDATE OF captured_at ON photos
+        WHEN old.captured_at IS NOT new.captured_at BEGIN
+          UPDATE face_assignments SET photo_captured_at = new.captured_at
+          WHERE face_id IN (SELECT id FROM faces WHERE photo_id = new.id);
+        END;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -70,16 +70,23 @@ export class PeopleRepository {
     ).map(toFace);
   }
 
-  /** Faces assigned to a person, for the reference index. */
-  assignedFaces(): (FaceForGrouping & { personId: number; status: AssignmentStatus })[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT f.id, f.photo_id, f.quality, f.quality_parts, f.embedding, a.person_id, a.status
-           FROM faces f JOIN face_assignments a ON a.face_id = f.id`,
-        )
-        .all() as (RawFace & { person_id: number; status: AssignmentStatus })[]
-    ).map((r) => ({ ...toFace(r), personId: r.person_id, status: r.status }));
+  /** How many faces sureFaces gives. */
+  sureFaceCount(): number {
+    return this.db.prepare("SELECT count(*) FROM face_assignments WHERE status != 'suggested'").pluck().get() as number;
+  }
+
+  /**
+   * Faces assigned to a person for sure (auto or confirmed: those that may stand as references), one row at a time,
+   * so that a million of them are never in memory together. The connection is busy until the iteration ends.
+   */
+  *sureFaces(): Generator<FaceForGrouping & { personId: number; status: AssignmentStatus }> {
+    const rows = this.db
+      .prepare(
+        `SELECT f.id, f.photo_id, f.quality, f.quality_parts, f.embedding, a.person_id, a.status
+         FROM face_assignments a JOIN faces f ON f.id = a.face_id WHERE a.status != 'suggested'`,
+      )
+      .iterate() as IterableIterator<RawFace & { person_id: number; status: AssignmentStatus }>;
+    for (const r of rows) yield { ...toFace(r), personId: r.person_id, status: r.status };
   }
 
   face(faceId: number): (FaceForGrouping & { file: string; box: Box }) | undefined {
