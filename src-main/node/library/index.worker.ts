@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { captureTimeOf } from '../image/capture-time.js';
@@ -25,26 +25,26 @@ function post(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
 
 /**
  * Reads a photo once: the same bytes are hashed and decoded, and size and mtime come from the same open file.
- * Synchronous: this thread has nothing else to do meanwhile, and it saves four hand-overs to libuv's thread pool.
+ * Asynchronous, so that a slow disk holds up only this photo, not the other one this worker is analysing.
  */
-function readOnce(file: string): { bytes: Buffer; size: number; mtimeMs: number; contentHash: string } {
-  const fd = openSync(file, 'r');
+async function readOnce(file: string): Promise<{ bytes: Buffer; size: number; mtimeMs: number; contentHash: string }> {
+  const handle = await open(file, 'r');
   try {
-    const info = fstatSync(fd);
-    const bytes = readFileSync(fd);
+    const info = await handle.stat();
+    const bytes = await handle.readFile();
     return { bytes, size: bytes.length, mtimeMs: info.mtimeMs, contentHash: createHash('sha256').update(bytes).digest('hex') };
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
 async function hash(file: string): Promise<HashResult> {
-  const { size, mtimeMs, contentHash } = readOnce(file);
+  const { size, mtimeMs, contentHash } = await readOnce(file);
   return { kind: 'hash', size, mtimeMs, contentHash };
 }
 
 async function analyse(pipeline: FacePipeline, file: string, unlessHash?: string): Promise<AnalyseResult | SameContentResult> {
-  const { bytes, size, mtimeMs, contentHash } = readOnce(file);
+  const { bytes, size, mtimeMs, contentHash } = await readOnce(file);
   if (contentHash === unlessHash) return { kind: 'same-content', size, mtimeMs, contentHash };
   const photo = await loadPhotoFromBuffer(bytes, file, { maxSide: WORKING_MAX_SIDE });
   const analysis = await pipeline.analyse(photo, async (longSide) => (await loadPhotoFromBuffer(bytes, file, { maxSide: longSide })).pixels);
@@ -86,14 +86,11 @@ function failureOf(error: unknown, file: string): { code: string; message: strin
 
 try {
   const pipeline = await FacePipeline.open(setup.pipeline);
-  // One task at a time, in arrival order: the pool hands over the next one early so that it is waiting here.
-  let previous: Promise<void> = Promise.resolve();
+  // Tasks start as they arrive; the pool sends at most TASKS_PER_WORKER at once, whose awaits interleave.
   port.on('message', (request: WorkerRequest) => {
-    previous = previous.then(() =>
-      run(pipeline, request.task).then(
-        (result) => post({ type: 'done', id: request.id, result }, result.kind === 'analyse' ? [result.embeddings.buffer as ArrayBuffer] : []),
-        (error: unknown) => post({ type: 'failed', id: request.id, failure: failureOf(error, request.task.file) }),
-      ),
+    run(pipeline, request.task).then(
+      (result) => post({ type: 'done', id: request.id, result }, result.kind === 'analyse' ? [result.embeddings.buffer as ArrayBuffer] : []),
+      (error: unknown) => post({ type: 'failed', id: request.id, failure: failureOf(error, request.task.file) }),
     );
   });
   post({ type: 'ready' });
