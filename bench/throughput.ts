@@ -42,6 +42,8 @@ export interface ThroughputFigures {
   readonly poolSize: number;
   /** Process CPU time (all threads) per photo of the pipeline (pool) run. */
   readonly pipelineCpuMsPerPhoto: number;
+  /** Peak RSS of the process that ran the pool (a fresh one, like an indexing process). */
+  readonly indexingPeakRssMb: number;
   /** stages' CPU / pipeline's CPU per photo: 1 when the pipeline spends no CPU beyond the stages. */
   readonly cpuEfficiency: number;
   /** The pipeline run's finds among the labelled faces of detection/. */
@@ -83,6 +85,8 @@ export interface PoolFigures {
   /** Process CPU time (all threads) per photo. */
   readonly cpuMsPerPhoto: number;
   readonly poolSize: number;
+  /** Peak RSS of the process (its workers included): the indexing process's memory, for a caller that runs it alone. */
+  readonly peakRssMb: number;
   /** The run's finds on the labelled photos of detection/ (those of `files`), counted as bench/peer-face-api.ts counts. */
   readonly labelled: number;
   readonly found: number;
@@ -115,7 +119,13 @@ export async function measurePool(files: readonly string[], pipeline: PipelineOp
       tally.found += m.found;
       tally.falsePositives += m.unmatched;
     }
-    return { photosPerS: (all.length * 1000) / wallMs, cpuMsPerPhoto: cpuMs / all.length, poolSize: pool.size, ...tally };
+    return {
+      photosPerS: (all.length * 1000) / wallMs,
+      cpuMsPerPhoto: cpuMs / all.length,
+      poolSize: pool.size,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      ...tally,
+    };
   } finally {
     await pool.close();
   }
@@ -249,6 +259,7 @@ export async function measureThroughput(files: readonly string[], rounds = Numbe
     roundRatios: measured.map((m) => m.ratio),
     poolSize: pool.poolSize,
     pipelineCpuMsPerPhoto: pool.cpuMsPerPhoto,
+    indexingPeakRssMb: Math.max(...measured.map((m) => m.pool.peakRssMb)),
     cpuEfficiency: stagesCpuMs / pool.cpuMsPerPhoto,
     labelled: pool.labelled,
     found: pool.found,
