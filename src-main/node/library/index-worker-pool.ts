@@ -41,7 +41,7 @@ interface Pending {
 interface Slot {
   worker: Worker | undefined;
   ready: boolean;
-  /** Tasks posted to the worker, oldest first: it runs them one at a time, in order. */
+  /** Tasks posted to the worker, oldest first; it works on all of them at once (at most TASKS_PER_WORKER). */
   inFlight: { id: number; pending: Pending }[];
 }
 
