@@ -11,7 +11,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { loadDetectionLabels, matchDetections, type LabelledImage } from '../test/support/detection-labels.js';
+import { loadDetectionLabels, tallyLabelledFaces, type LabelledImage } from '../test/support/detection-labels.js';
 import { sharedPhotos } from './photo-set.js';
 import type { PeerPhotoResult, PeerReply, PeerRequest, PeerWorkerData } from './peer-face-api.worker.js';
 
@@ -118,14 +118,7 @@ async function countLabelled(workers: readonly PeerWorker[], results: readonly (
   const byFile = new Map(results.flatMap((r) => (r ? [[path.resolve(r.file), r] as const] : [])));
   const missing = labels.filter((l) => !byFile.has(path.resolve(l.file))).map((l) => l.file);
   for (const r of await analyseAll(workers, missing)) if (r) byFile.set(path.resolve(r.file), r);
-  const tally = { labelled: 0, found: 0, falsePositives: 0 };
-  for (const l of labels) {
-    const m = matchDetections(l.faces, facesOf(byFile.get(path.resolve(l.file)), l));
-    tally.labelled += m.labelled;
-    tally.found += m.found;
-    tally.falsePositives += m.unmatched;
-  }
-  return tally;
+  return tallyLabelledFaces(labels, (l) => facesOf(byFile.get(path.resolve(l.file)), l));
 }
 
 function facesOf(r: PeerPhotoResult | undefined, l: LabelledImage): PeerPhotoResult['faces'] {

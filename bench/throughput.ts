@@ -15,7 +15,7 @@ import { alignFace } from '../src-main/node/vision/face-chip.js';
 import { FacePipeline, WORKING_MAX_SIDE, type PipelineOptions } from '../src-main/node/vision/face-pipeline.js';
 import { availableExecutionProviders } from '../src-main/node/vision/onnx-session.js';
 import { detectWithPolicy } from '../src-main/node/vision/resolution-policy.js';
-import { loadDetectionLabels, matchDetections } from '../test/support/detection-labels.js';
+import { loadDetectionLabels, tallyLabelledFaces } from '../test/support/detection-labels.js';
 import { sharedPhotos } from './photo-set.js';
 
 export interface ThroughputFigures {
@@ -109,16 +109,14 @@ export async function measurePool(files: readonly string[], pipeline: PipelineOp
     const outcomes = await Promise.all(all.map((file) => pool.run({ kind: 'analyse', file })));
     const wallMs = performance.now() - t;
     const cpuMs = cpuMsSince(cpu);
-    const faces = new Map(files.map((file, i) => [path.resolve(file), outcomes[i]!]));
-    const tally = { labelled: 0, found: 0, falsePositives: 0 };
-    for (const image of loadDetectionLabels()) {
-      const outcome = faces.get(path.resolve(image.file));
-      if (!outcome) continue;
-      const m = matchDetections(image.faces, outcome.ok && outcome.result.kind === 'analyse' ? outcome.result.faces : []);
-      tally.labelled += m.labelled;
-      tally.found += m.found;
-      tally.falsePositives += m.unmatched;
-    }
+    const outcomeOf = new Map(files.map((file, i) => [path.resolve(file), outcomes[i]!]));
+    const tally = tallyLabelledFaces(
+      loadDetectionLabels().filter((image) => outcomeOf.has(path.resolve(image.file))),
+      (image) => {
+        const outcome = outcomeOf.get(path.resolve(image.file))!;
+        return outcome.ok && outcome.result.kind === 'analyse' ? outcome.result.faces : [];
+      },
+    );
     return {
       photosPerS: (all.length * 1000) / wallMs,
       cpuMsPerPhoto: cpuMs / all.length,
@@ -238,9 +236,6 @@ export async function measureThroughput(files: readonly string[], rounds = Numbe
     const stages = await inFreshProcess<StageCosts>('stages', files);
     const limit = (cores * 1000) / (stages.decodeMs + stages.detectMs + stages.alignEmbedMs);
     measured.push({ pool, stages, ratio: pool.photosPerS / limit });
-    if (process.env['FACETAG_BENCH_VERBOSE']) {
-      process.stderr.write(`round ${r + 1}: pool ${pool.photosPerS.toFixed(1)} photos/s, ${pool.cpuMsPerPhoto.toFixed(1)} ms CPU; limit ${limit.toFixed(1)} photos/s\n`);
-    }
   }
   const { pool, stages } = [...measured].sort((a, b) => a.ratio - b.ratio)[measured.length >> 1]!;
   const stagesCpuMs = stages.decodeMs + stages.detectMs + stages.alignEmbedMs;

@@ -123,3 +123,18 @@ export function matchDetections(
   });
   return { labelled, found, unmatched, matches };
 }
+
+/** Labelled faces found, and detections matching no label, summed over `images`; `detectionsOf` gives a photo's. */
+export function tallyLabelledFaces(
+  images: readonly LabelledImage[],
+  detectionsOf: (image: LabelledImage) => readonly Pick<Detection, 'box'>[],
+): { labelled: number; found: number; falsePositives: number } {
+  const tally = { labelled: 0, found: 0, falsePositives: 0 };
+  for (const image of images) {
+    const m = matchDetections(image.faces, detectionsOf(image));
+    tally.labelled += m.labelled;
+    tally.found += m.found;
+    tally.falsePositives += m.unmatched;
+  }
+  return tally;
+}
