@@ -121,6 +121,11 @@ function firstHalf(bytes: Buffer): Buffer {
   return bytes.subarray(0, Math.floor(bytes.length / 2));
 }
 
+/** `bytes` up to and including the last occurrence of `value`. */
+function cutAfterByte(bytes: Buffer, value: number): Buffer {
+  return bytes.subarray(0, bytes.lastIndexOf(value) + 1);
+}
+
 /** Runs `action` as user "nobody" when the tests run as root, who may read any file. */
 async function withoutRootPrivileges<T>(action: () => Promise<T>): Promise<T> {
   if (process.geteuid?.() !== 0 || process.seteuid === undefined) return action();
@@ -351,6 +356,7 @@ const badInputs: BadInput[] = [
   { name: 'PNG cut in half', code: 'truncated', make: async () => writeTemp('half.png', firstHalf(await noise(128, 128).png().toBuffer())) },
   { name: 'WebP cut in half', code: 'truncated', make: async () => writeTemp('half.webp', firstHalf(await noise(128, 128).webp().toBuffer())) },
   { name: 'GIF cut in half', code: 'truncated', make: async () => writeTemp('half.gif', firstHalf(await noise(128, 128).gif().toBuffer())) },
+  { name: 'GIF cut just after a data byte equal to its trailer (0x3B)', code: 'truncated', make: async () => writeTemp('cut-at-3b.gif', cutAfterByte(firstHalf(await noise(128, 128).gif().toBuffer()), 0x3b)) },
   { name: 'TIFF cut in half', code: 'truncated', make: async () => writeTemp('half.tif', firstHalf(await noise(128, 128).tiff().toBuffer())) },
   { name: 'AVIF cut in half', code: 'truncated', make: async () => writeTemp('half.avif', firstHalf(await noise(128, 128).avif().toBuffer())) },
   { name: 'PNG header claiming 30000 x 30000', code: 'too-many-pixels', make: () => writeTemp('huge.png', pngClaiming(30000, 30000)) },

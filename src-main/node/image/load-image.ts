@@ -300,7 +300,7 @@ function looksTruncated(format: SniffedFormat, bytes: Buffer, detail: string): b
     case 'png':
       return pngEndsEarly(bytes);
     case 'gif':
-      return bytes[bytes.length - 1] !== GIF_TRAILER;
+      return gifEndsEarly(bytes);
     case 'webp':
       return bytes.length < 12 || bytes.readUInt32LE(4) + 8 > bytes.length;
     case 'avif':
@@ -313,6 +313,32 @@ function looksTruncated(format: SniffedFormat, bytes: Buffer, detail: string): b
 }
 
 const GIF_TRAILER = 0x3b;
+const GIF_EXTENSION = 0x21;
+const GIF_IMAGE = 0x2c;
+
+/**
+ * Walks the GIF's blocks (extensions and images, each a chain of sub-blocks); true when the data stops before the
+ * trailer. (A last byte of 0x3B proves nothing: image data cut anywhere ends with that byte once in 256.)
+ */
+function gifEndsEarly(bytes: Buffer): boolean {
+  const colourTable = (flags: number): number => (flags & 0x80 ? 3 * 2 ** ((flags & 0x07) + 1) : 0);
+  const skipSubBlocks = (at: number): number => {
+    while (at < bytes.length && bytes[at] !== 0) at += bytes[at]! + 1;
+    return at + 1; // past the zero-length terminator
+  };
+  if (bytes.length < 13) return true;
+  let offset = 13 + colourTable(bytes[10]!); // header, logical screen descriptor, global colour table
+  while (offset < bytes.length) {
+    const block = bytes[offset]!;
+    if (block === GIF_TRAILER) return false;
+    if (block === GIF_EXTENSION) offset = skipSubBlocks(offset + 2);
+    else if (block === GIF_IMAGE) {
+      if (offset + 10 > bytes.length) return true;
+      offset = skipSubBlocks(offset + 10 + colourTable(bytes[offset + 9]!) + 1); // descriptor, table, LZW code size
+    } else return false; // broken structure: damaged rather than cut short
+  }
+  return true;
+}
 
 /** Walks the JPEG's segments and entropy-coded scans; true when the data stops before the end-of-image marker. */
 function jpegEndsEarly(bytes: Buffer): boolean {

@@ -43,10 +43,13 @@ export class FacePipeline {
   static async open(options: PipelineOptions = {}): Promise<FacePipeline> {
     const detectorModel = findDetectorModel(options.detector);
     const recognizerModel = findRecognizerModel(options.recognizer);
-    const [detectorFile, recognizerFile] = await Promise.all([
-      installedModelPath(detectorModel),
-      installedModelPath(recognizerModel),
-    ]);
+    // Both checked, the detector's problem reported first whichever check ends first: the message does not vary.
+    const [detectorFile, recognizerFile] = (await Promise.allSettled([installedModelPath(detectorModel), installedModelPath(recognizerModel)])).map(
+      (checked) => {
+        if (checked.status === 'rejected') throw checked.reason;
+        return checked.value;
+      },
+    ) as [string, string];
     const [detector, recognizer] = await Promise.all([
       createDetector(detectorModel, detectorFile, options.session),
       createRecognizer(recognizerModel, recognizerFile, options.session),
